@@ -45,6 +45,26 @@ def test_chat_plain(client, oas):
     assert ch.message.tool_calls in (None, [])
     assert_usage(c.usage)
     assert c.usage.completion_tokens >= 10, "mock replies should be tens of tokens"
+    assert c._request_id, "x-request-id header missing (the SDK exposes it as _request_id)"
+
+
+def test_content_parts_and_developer_role(client):
+    c = client.chat.completions.create(
+        model=CHAT_MODEL,
+        messages=[
+            {"role": "developer", "content": [{"type": "text", "text": "Answer briefly."}]},
+            {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": "What is in this picture?"},
+                    {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo=", "detail": "low"}},
+                ],
+            },
+        ],
+    )
+    assert c.choices[0].finish_reason == "stop"
+    assert c.choices[0].message.content
+    assert c.usage.prompt_tokens > 0
 
 
 def test_chat_is_deterministic(client):
@@ -98,6 +118,16 @@ def test_stop_sequence(client, oas):
     assert ch.finish_reason == "stop"
     assert stop not in ch.message.content
     assert ch.message.content == full[:cut], f"stop={stop!r}: expected {full[:cut]!r}, got {ch.message.content!r}"
+
+
+def test_stream_stop_matches_non_stream(client):
+    full = full_reply(client).choices[0].message.content
+    stop = full.split()[len(full.split()) // 2]
+    ref = client.chat.completions.create(model=CHAT_MODEL, messages=MESSAGES, stop=stop).choices[0].message.content
+    chunks = list(client.chat.completions.create(model=CHAT_MODEL, messages=MESSAGES, stop=stop, stream=True))
+    assert helpers.chat_chunk_text(chunks) == ref
+    assert stop not in ref
+    assert chunks[-1].choices[0].finish_reason == "stop"
 
 
 def test_unknown_fields_are_accepted(client):

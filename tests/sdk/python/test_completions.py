@@ -54,3 +54,11 @@ def test_completion_stream_raw_schema(client, oas):
             if ch["finish_reason"] is not None:
                 oas.validate(c, "CreateCompletionResponse")
     assert chunks[-1]["choices"][0]["finish_reason"] == "stop"
+
+
+def test_completion_prompt_list_gives_one_choice_per_prompt(client, oas):
+    raw = client.completions.with_raw_response.create(model=MODEL, prompt=["The sea", "The mountain"])
+    oas.validate(json.loads(raw.text), "CreateCompletionResponse")
+    c = raw.parse()
+    assert [ch.index for ch in c.choices] == [0, 1]
+    assert all(ch.text.strip() for ch in c.choices)

@@ -5,7 +5,6 @@ import json
 import openai
 import pytest
 
-import helpers
 from conftest import PRESET_MODELS
 
 

@@ -22,6 +22,8 @@ def test_reasoning_non_stream(client, oas):
     assert body["choices"][0]["finish_reason"] == "stop"
     u = body["usage"]
     assert u["total_tokens"] == u["prompt_tokens"] + u["completion_tokens"]
+    reasoning_tokens = (u.get("completion_tokens_details") or {}).get("reasoning_tokens")
+    assert reasoning_tokens and 0 < reasoning_tokens < u["completion_tokens"], f"reasoning_tokens in {u}"
 
 
 def test_reasoning_stream_order(client, oas):

@@ -73,6 +73,42 @@ def test_json_schema_raw(client, oas):
     helpers.validate_json_schema(json.loads(c.message.content), PERSON_SCHEMA)
 
 
+CONSTRAINED_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "score": {"type": "integer", "minimum": 5, "maximum": 9},
+        "ratio": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+        "tags": {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 3},
+        "code": {"type": "string", "pattern": "^[A-Z]{3}$"},
+        "note": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+        "kind": {"type": "string", "const": "fixed"},
+        "items": {"type": "array", "items": {"$ref": "#/$defs/item"}, "minItems": 1},
+    },
+    "required": ["score", "ratio", "tags", "code", "note", "kind", "items"],
+    "additionalProperties": False,
+    "$defs": {
+        "item": {
+            "type": "object",
+            "properties": {"name": {"type": "string", "minLength": 3}, "qty": {"type": "integer", "minimum": 1}},
+            "required": ["name", "qty"],
+            "additionalProperties": False,
+        }
+    },
+}
+
+
+def test_json_schema_constraints_and_refs(client):
+    c = client.chat.completions.create(
+        model=CHAT_MODEL,
+        messages=[{"role": "user", "content": "Fill the form."}],
+        response_format={
+            "type": "json_schema",
+            "json_schema": {"name": "form", "schema": CONSTRAINED_SCHEMA, "strict": True},
+        },
+    )
+    helpers.validate_json_schema(json.loads(c.choices[0].message.content), CONSTRAINED_SCHEMA)
+
+
 def test_parse_with_pydantic_model(client):
     completion = client.chat.completions.parse(model=CHAT_MODEL, messages=ASK, response_format=WeatherReport)
     msg = completion.choices[0].message
