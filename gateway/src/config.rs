@@ -1,0 +1,601 @@
+//! Configuration: the TOML file a user edits, loaded in two phases.
+//!
+//! Phase one deserialises the file into `Raw*` structs with `deny_unknown_fields`, so a typo is an error
+//! that names the key, line and column instead of a silently ignored setting. Phase two turns that into
+//! a validated [`Config`]: environment variables are resolved, URLs are checked, defaults are filled in.
+//! Only a validated `Config` reaches the gateway. Secrets are wrapped in [`Secret`], whose `Debug` is masked.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::IpAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// Where configuration errors come from and what is wrong, worded for the person editing the file.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("config file {path} is not valid: {message}")]
+    Parse { path: String, message: String },
+    #[error("config: {0}")]
+    Invalid(String),
+}
+
+/// A string that must never be printed: `Debug` and `Display` show it masked.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    /// The real value, for the one place that sends it upstream.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    /// A masked form safe for logs and UIs: `sk-…abcd`.
+    pub fn masked(&self) -> String {
+        let chars: Vec<char> = self.0.chars().collect();
+        if chars.len() <= 8 {
+            return "****".to_owned();
+        }
+        let head: String = chars[..3].iter().collect();
+        let tail: String = chars[chars.len() - 4..].iter().collect();
+        format!("{head}…{tail}")
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secret({})", self.masked())
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.masked())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Phase one: the file as written.
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    server: RawServer,
+    #[serde(default)]
+    mock: RawMock,
+    #[serde(default)]
+    providers: Vec<RawProvider>,
+    #[serde(default)]
+    routes: Vec<RawRoute>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawServer {
+    host: Option<String>,
+    port: Option<u16>,
+    #[serde(default)]
+    allowed_hosts: Vec<String>,
+    #[serde(default)]
+    cors_origins: Vec<String>,
+    max_body_bytes: Option<usize>,
+    shutdown_grace_secs: Option<f64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMock {
+    enabled: Option<bool>,
+    reasoning: Option<ReasoningFormat>,
+    ttft_ms: Option<u64>,
+    tokens_per_second: Option<f64>,
+    #[serde(default)]
+    models: Vec<RawMockModel>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMockModel {
+    id: String,
+    #[serde(rename = "type")]
+    kind: MockModelKind,
+    owned_by: Option<String>,
+    ttft_ms: Option<u64>,
+    tokens_per_second: Option<f64>,
+    reasoning: Option<ReasoningFormat>,
+    error_rate: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProvider {
+    id: String,
+    kind: ProviderKind,
+    base_url: String,
+    api_key: Option<RawSecret>,
+    #[serde(default)]
+    models: Vec<String>,
+    timeout_secs: Option<f64>,
+    connect_timeout_secs: Option<f64>,
+    #[serde(default)]
+    headers: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RawSecret {
+    Literal(String),
+    Env { env: String },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRoute {
+    model: String,
+    targets: Vec<String>,
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Phase two: the validated configuration the gateway runs on.
+
+/// How a reasoning model shows its chain of thought.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReasoningFormat {
+    /// A separate `reasoning_content` field (DeepSeek's convention).
+    Field,
+    /// `<think>…</think>` at the start of `content`.
+    ThinkTags,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MockModelKind {
+    Chat,
+    Completion,
+    Reasoning,
+    Embedding,
+    Rerank,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProviderKind {
+    /// Any OpenAI-compatible endpoint.
+    Openai,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub mock: MockConfig,
+    pub providers: Vec<ProviderConfig>,
+    pub routes: Vec<RouteConfig>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub host: IpAddr,
+    pub port: u16,
+    pub allowed_hosts: Vec<String>,
+    pub cors_origins: Vec<String>,
+    pub max_body_bytes: usize,
+    pub shutdown_grace: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct MockConfig {
+    pub enabled: bool,
+    pub reasoning: ReasoningFormat,
+    pub ttft: Duration,
+    /// Zero means "as fast as possible".
+    pub tokens_per_second: f64,
+    pub models: Vec<MockModelConfig>,
+}
+
+#[derive(Debug, Clone)]
+pub struct MockModelConfig {
+    pub id: String,
+    pub kind: MockModelKind,
+    pub owned_by: String,
+    pub ttft: Duration,
+    pub tokens_per_second: f64,
+    pub reasoning: ReasoningFormat,
+    /// Share of requests (0..=1) answered with an injected 500.
+    pub error_rate: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct ProviderConfig {
+    pub id: String,
+    pub kind: ProviderKind,
+    /// Without a trailing slash, e.g. `http://127.0.0.1:8000/v1`.
+    pub base_url: String,
+    pub api_key: Option<Secret>,
+    pub models: Vec<String>,
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    pub headers: Vec<(String, Secret)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RouteConfig {
+    pub model: String,
+    pub targets: Vec<String>,
+}
+
+pub const DEFAULT_PORT: u16 = 4242;
+pub const DEFAULT_MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+
+/// The mock provider's preset models: the names clients of OpenAI mock servers already use.
+pub const PRESET_MOCK_MODELS: &[(&str, MockModelKind)] = &[
+    ("mock-gpt-3.5-turbo", MockModelKind::Chat),
+    ("mock-davinci-002", MockModelKind::Completion),
+    ("deepseek-reasoner", MockModelKind::Reasoning),
+    ("mock-embedding-ada-002", MockModelKind::Embedding),
+    ("mock-rerank-v1", MockModelKind::Rerank),
+];
+
+/// Reads what the environment says about defaults (`ENABLE_REASONING`), so tests can pass their own.
+#[derive(Debug, Clone, Default)]
+pub struct Env {
+    pub enable_reasoning: Option<String>,
+}
+
+impl Env {
+    pub fn from_process() -> Self {
+        Env {
+            enable_reasoning: std::env::var("ENABLE_REASONING").ok(),
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        // An empty document always validates.
+        Config::from_toml_str("", &Env::default()).unwrap_or_else(|_| unreachable_config())
+    }
+}
+
+#[cold]
+fn unreachable_config() -> Config {
+    Config {
+        server: ServerConfig {
+            host: IpAddr::from([127, 0, 0, 1]),
+            port: DEFAULT_PORT,
+            allowed_hosts: vec![],
+            cors_origins: vec![],
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            shutdown_grace: Duration::from_secs(10),
+        },
+        mock: MockConfig {
+            enabled: true,
+            reasoning: ReasoningFormat::Field,
+            ttft: Duration::ZERO,
+            tokens_per_second: 0.0,
+            models: vec![],
+        },
+        providers: vec![],
+        routes: vec![],
+    }
+}
+
+impl Config {
+    /// Loads and validates a config file.
+    pub fn load(path: &Path, env: &Env) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Config::from_toml_str(&text, env).map_err(|e| match e {
+            ConfigError::Parse { message, .. } => ConfigError::Parse {
+                path: path.display().to_string(),
+                message,
+            },
+            other => other,
+        })
+    }
+
+    /// Parses and validates TOML text; errors name the key, line and column.
+    pub fn from_toml_str(text: &str, env: &Env) -> Result<Config, ConfigError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: "<text>".into(),
+            message: describe_toml_error(text, &e),
+        })?;
+        validate(raw, env)
+    }
+
+    /// Every model id the mock provider serves when enabled.
+    pub fn mock_model_ids(&self) -> Vec<&str> {
+        self.mock.models.iter().map(|m| m.id.as_str()).collect()
+    }
+}
+
+fn describe_toml_error(text: &str, e: &toml::de::Error) -> String {
+    let message = e.message().trim().to_owned();
+    match e.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!("line {line}, column {column}: {message}")
+        }
+        None => message,
+    }
+}
+
+fn secs(value: f64, what: &str) -> Result<Duration, ConfigError> {
+    Duration::try_from_secs_f64(value).map_err(|_| {
+        ConfigError::Invalid(format!("{what} must be a non-negative number of seconds"))
+    })
+}
+
+fn validate(raw: RawConfig, env: &Env) -> Result<Config, ConfigError> {
+    let host_text = raw.server.host.unwrap_or_else(|| "127.0.0.1".into());
+    let host: IpAddr = parse_host(&host_text)?;
+    let server = ServerConfig {
+        host,
+        port: raw.server.port.unwrap_or(DEFAULT_PORT),
+        allowed_hosts: raw
+            .server
+            .allowed_hosts
+            .into_iter()
+            .map(|h| h.to_ascii_lowercase())
+            .collect(),
+        cors_origins: raw.server.cors_origins,
+        max_body_bytes: raw.server.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY_BYTES),
+        shutdown_grace: secs(
+            raw.server.shutdown_grace_secs.unwrap_or(10.0),
+            "server.shutdown_grace_secs",
+        )?,
+    };
+
+    let default_reasoning = match raw.mock.reasoning {
+        Some(r) => r,
+        None => match env.enable_reasoning.as_deref().map(str::trim) {
+            None | Some("") => ReasoningFormat::Field,
+            Some(v) if v.eq_ignore_ascii_case("true") || v == "1" => ReasoningFormat::Field,
+            Some(v) if v.eq_ignore_ascii_case("false") || v == "0" => ReasoningFormat::ThinkTags,
+            Some(v) => {
+                return Err(ConfigError::Invalid(format!(
+                    "ENABLE_REASONING must be true or false, not '{v}'"
+                )))
+            }
+        },
+    };
+    let ttft = Duration::from_millis(raw.mock.ttft_ms.unwrap_or(50));
+    let tps = raw.mock.tokens_per_second.unwrap_or(200.0);
+    check_rate(tps, "mock.tokens_per_second")?;
+    let mut models: Vec<MockModelConfig> = PRESET_MOCK_MODELS
+        .iter()
+        .map(|(id, kind)| MockModelConfig {
+            id: (*id).to_owned(),
+            kind: *kind,
+            owned_by: "switchboard-mock".into(),
+            ttft,
+            tokens_per_second: tps,
+            reasoning: default_reasoning,
+            error_rate: 0.0,
+        })
+        .collect();
+    for m in raw.mock.models {
+        let tokens_per_second = m.tokens_per_second.unwrap_or(tps);
+        check_rate(
+            tokens_per_second,
+            &format!("mock.models '{}' tokens_per_second", m.id),
+        )?;
+        let error_rate = m.error_rate.unwrap_or(0.0);
+        if !(0.0..=1.0).contains(&error_rate) {
+            return Err(ConfigError::Invalid(format!(
+                "mock model '{}': error_rate must be between 0 and 1",
+                m.id
+            )));
+        }
+        if m.id.trim().is_empty() {
+            return Err(ConfigError::Invalid(
+                "mock model id must not be empty".into(),
+            ));
+        }
+        let model = MockModelConfig {
+            owned_by: m.owned_by.unwrap_or_else(|| "switchboard-mock".into()),
+            ttft: m.ttft_ms.map_or(ttft, Duration::from_millis),
+            tokens_per_second,
+            reasoning: m.reasoning.unwrap_or(default_reasoning),
+            error_rate,
+            kind: m.kind,
+            id: m.id,
+        };
+        // A configured model with a preset's name replaces the preset.
+        match models.iter_mut().find(|p| p.id == model.id) {
+            Some(existing) => *existing = model,
+            None => models.push(model),
+        }
+    }
+    let mock = MockConfig {
+        enabled: raw.mock.enabled.unwrap_or(true),
+        reasoning: default_reasoning,
+        ttft,
+        tokens_per_second: tps,
+        models,
+    };
+
+    let mut providers = Vec::with_capacity(raw.providers.len());
+    for p in raw.providers {
+        providers.push(validate_provider(p)?);
+    }
+    let mut seen = std::collections::HashSet::new();
+    for p in &providers {
+        if p.id == "mock" {
+            return Err(ConfigError::Invalid(
+                "provider id 'mock' is reserved for the built-in mock provider".into(),
+            ));
+        }
+        if !seen.insert(p.id.as_str()) {
+            return Err(ConfigError::Invalid(format!(
+                "two providers have the id '{}'",
+                p.id
+            )));
+        }
+    }
+
+    let mut routes = Vec::with_capacity(raw.routes.len());
+    for r in raw.routes {
+        if r.targets.is_empty() {
+            return Err(ConfigError::Invalid(format!(
+                "route '{}' has no targets; list at least one \"provider:model\"",
+                r.model
+            )));
+        }
+        routes.push(RouteConfig {
+            model: r.model,
+            targets: r.targets,
+        });
+    }
+
+    Ok(Config {
+        server,
+        mock,
+        providers,
+        routes,
+    })
+}
+
+fn check_rate(value: f64, what: &str) -> Result<(), ConfigError> {
+    if value.is_finite() && value >= 0.0 {
+        Ok(())
+    } else {
+        Err(ConfigError::Invalid(format!(
+            "{what} must be zero (unlimited) or a positive number"
+        )))
+    }
+}
+
+/// Accepts an IP address or `localhost`.
+pub fn parse_host(text: &str) -> Result<IpAddr, ConfigError> {
+    let t = text.trim().trim_start_matches('[').trim_end_matches(']');
+    if t.eq_ignore_ascii_case("localhost") {
+        return Ok(IpAddr::from([127, 0, 0, 1]));
+    }
+    t.parse().map_err(|_| {
+        ConfigError::Invalid(format!(
+            "host '{text}' is not an IP address; use 127.0.0.1 (this machine only) or 0.0.0.0 (all interfaces)"
+        ))
+    })
+}
+
+fn validate_provider(p: RawProvider) -> Result<ProviderConfig, ConfigError> {
+    let id = p.id.trim().to_owned();
+    if id.is_empty() || id.contains([':', '/', ' ']) {
+        return Err(ConfigError::Invalid(format!(
+            "provider id '{}' must be non-empty and contain no ':', '/' or spaces",
+            p.id
+        )));
+    }
+    let base_url = p.base_url.trim().trim_end_matches('/').to_owned();
+    match reqwest::Url::parse(&base_url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+        _ => {
+            return Err(ConfigError::Invalid(format!(
+                "provider '{id}': base_url '{}' must be an http(s) URL such as http://127.0.0.1:8000/v1",
+                p.base_url
+            )))
+        }
+    }
+    let api_key = match p.api_key {
+        None => None,
+        Some(RawSecret::Literal(s)) if s.is_empty() => None,
+        Some(RawSecret::Literal(s)) => Some(Secret::new(s)),
+        Some(RawSecret::Env { env }) => match std::env::var(&env) {
+            Ok(v) if !v.is_empty() => Some(Secret::new(v)),
+            _ => {
+                return Err(ConfigError::Invalid(format!(
+                "provider '{id}': api_key reads the environment variable {env}, which is not set"
+            )))
+            }
+        },
+    };
+    Ok(ProviderConfig {
+        timeout: secs(p.timeout_secs.unwrap_or(600.0), "timeout_secs")?,
+        connect_timeout: secs(
+            p.connect_timeout_secs.unwrap_or(10.0),
+            "connect_timeout_secs",
+        )?,
+        headers: p
+            .headers
+            .into_iter()
+            .map(|(k, v)| (k, Secret::new(v)))
+            .collect(),
+        models: p.models,
+        kind: p.kind,
+        base_url,
+        api_key,
+        id,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_config_serves_the_mock_provider_on_loopback() {
+        let c = Config::from_toml_str("", &Env::default()).unwrap_or_else(|e| panic!("{e}"));
+        assert!(c.mock.enabled);
+        assert_eq!(c.server.port, 4242);
+        assert!(c.server.host.is_loopback());
+        assert_eq!(c.mock.models.len(), 5);
+        assert_eq!(c.mock.reasoning, ReasoningFormat::Field);
+    }
+
+    #[test]
+    fn unknown_keys_are_reported_with_line_and_column() {
+        let err = Config::from_toml_str("[server]\nport = 1\nprot = 2\n", &Env::default())
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("line 3, column 1"), "{err}");
+        assert!(err.contains("prot"), "{err}");
+    }
+
+    #[test]
+    fn enable_reasoning_false_switches_to_think_tags() {
+        let env = Env {
+            enable_reasoning: Some("false".into()),
+        };
+        let c = Config::from_toml_str("", &env).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.mock.reasoning, ReasoningFormat::ThinkTags);
+        assert!(c
+            .mock
+            .models
+            .iter()
+            .all(|m| m.reasoning == ReasoningFormat::ThinkTags));
+    }
+
+    #[test]
+    fn secrets_are_masked_in_debug_output() {
+        let text = "[[providers]]\nid = \"up\"\nkind = \"openai\"\nbase_url = \"http://127.0.0.1:1/v1/\"\napi_key = \"sk-very-secret-value-1234\"\n";
+        let c = Config::from_toml_str(text, &Env::default()).unwrap_or_else(|e| panic!("{e}"));
+        let debug = format!("{c:?}");
+        assert!(!debug.contains("very-secret"), "{debug}");
+        assert_eq!(c.providers[0].base_url, "http://127.0.0.1:1/v1");
+    }
+
+    #[test]
+    fn bad_base_url_and_reserved_id_are_refused() {
+        let bad = "[[providers]]\nid = \"x\"\nkind = \"openai\"\nbase_url = \"localhost:8000\"\n";
+        assert!(Config::from_toml_str(bad, &Env::default()).is_err());
+        let reserved =
+            "[[providers]]\nid = \"mock\"\nkind = \"openai\"\nbase_url = \"http://a/v1\"\n";
+        assert!(Config::from_toml_str(reserved, &Env::default()).is_err());
+    }
+}

@@ -1,0 +1,186 @@
+//! Switchboard's gateway: a local, OpenAI-compatible LLM gateway as a library.
+//!
+//! The gateway knows nothing about windows, trays or OS paths. It takes a validated [`Config`] and
+//! returns a running [`Gateway`] with [`Gateway::shutdown`]; the headless `switchboard` CLI and the
+//! desktop shell are both thin callers of it.
+//!
+//! Map of the crate (see ARCHITECTURE.md for the path of one request):
+//! - [`config`]: the TOML file, loaded in two phases (raw serde → validated `Config`);
+//! - [`server`]: the axum router, middleware (Host guard, CORS) and thin handlers;
+//! - [`routing`]: model name → provider and upstream model;
+//! - [`providers`]: the built-in mock provider and the OpenAI-compatible upstream provider;
+//! - [`wire`]: typed views of OpenAI request bodies; [`sse`]: event-stream framing;
+//! - [`error`]: the one error type and its OpenAI envelope.
+
+pub mod config;
+pub mod error;
+pub mod providers;
+pub mod routing;
+pub mod server;
+pub mod sse;
+pub mod wire;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::serve::ListenerExt;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use config::Config;
+use providers::{mock::MockProvider, openai::OpenAiProvider, Provider};
+
+/// Why the gateway could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("port {port} on {host} is already in use; stop the program using it or pick another port with --port")]
+    PortInUse { host: String, port: u16 },
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("refusing to listen on {host}: only this machine (127.0.0.1) is allowed until gateway access keys exist; without keys anyone on the network could use your providers")]
+    NotLoopback { host: String },
+    #[error("{0}")]
+    Provider(String),
+}
+
+/// A running gateway.
+pub struct Gateway {
+    addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+    grace: Duration,
+    state: Arc<server::AppState>,
+}
+
+impl Gateway {
+    /// Binds the configured address and starts serving.
+    pub async fn start(config: Config) -> Result<Gateway, StartError> {
+        let addr = SocketAddr::new(config.server.host, config.server.port);
+        if !addr.ip().is_loopback() {
+            return Err(StartError::NotLoopback {
+                host: addr.ip().to_string(),
+            });
+        }
+        let listener = TcpListener::bind(addr).await.map_err(|source| {
+            if source.kind() == std::io::ErrorKind::AddrInUse {
+                StartError::PortInUse {
+                    host: addr.ip().to_string(),
+                    port: addr.port(),
+                }
+            } else {
+                StartError::Bind { addr, source }
+            }
+        })?;
+        Gateway::serve(listener, config)
+    }
+
+    /// Serves on a listener the caller bound (tests bind `127.0.0.1:0`).
+    pub fn serve(listener: TcpListener, mut config: Config) -> Result<Gateway, StartError> {
+        let addr = listener.local_addr().map_err(|source| StartError::Bind {
+            addr: SocketAddr::new(config.server.host, config.server.port),
+            source,
+        })?;
+        config.server.port = addr.port();
+        let mut list: Vec<Arc<Provider>> = Vec::new();
+        for p in &config.providers {
+            let provider =
+                OpenAiProvider::new(p.clone()).map_err(|e| StartError::Provider(e.to_string()))?;
+            list.push(Arc::new(Provider::OpenAi(provider)));
+        }
+        if config.mock.enabled {
+            // The tokenizer loads in the background so the first request does not pay for it.
+            tokio::task::spawn_blocking(providers::mock::tokens::warm_up);
+            list.push(Arc::new(Provider::Mock(MockProvider::new(&config.mock))));
+        }
+        for p in &list {
+            let p = p.clone();
+            tokio::spawn(async move { p.refresh_models().await });
+        }
+        let state = Arc::new(server::AppState {
+            registry: routing::Registry::new(list, config.routes.clone()),
+            server: config.server.clone(),
+            started: Instant::now(),
+        });
+        let app = server::router(state.clone());
+        let (tx, rx) = oneshot::channel::<()>();
+        let listener = listener.tap_io(|tcp| {
+            // Small SSE events must leave at once, not wait for Nagle's algorithm.
+            let _ = tcp.set_nodelay(true);
+        });
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await
+        });
+        Ok(Gateway {
+            addr,
+            shutdown: Some(tx),
+            task,
+            grace: config.server.shutdown_grace,
+            state,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The OpenAI base URL clients should use, e.g. `http://127.0.0.1:4242/v1`.
+    pub fn base_url(&self) -> String {
+        format!(
+            "http://{}:{}/v1",
+            server::display_host(self.addr.ip()),
+            self.addr.port()
+        )
+    }
+
+    /// Provider ids with their model counts, for startup messages and the tray.
+    pub fn summary(&self) -> Vec<(String, &'static str, Vec<String>)> {
+        self.state
+            .registry
+            .providers()
+            .iter()
+            .map(|p| {
+                (
+                    p.id().to_owned(),
+                    p.kind(),
+                    p.models().into_iter().map(|m| m.id).collect(),
+                )
+            })
+            .collect()
+    }
+
+    /// Stops accepting connections and lets in-flight requests finish, for at most the configured
+    /// grace period; whatever is still running then is cut off.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let abort = self.task.abort_handle();
+        if tokio::time::timeout(self.grace, &mut self.task)
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                "in-flight requests did not finish within {:?}; closing them",
+                self.grace
+            );
+            abort.abort();
+        }
+    }
+
+    /// Runs until the server stops on its own (it only does on an I/O error).
+    pub async fn wait(self) -> std::io::Result<()> {
+        match self.task.await {
+            Ok(r) => r,
+            Err(e) => Err(std::io::Error::other(e)),
+        }
+    }
+}

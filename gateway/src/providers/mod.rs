@@ -1,0 +1,173 @@
+//! Providers: where a request goes once its model is resolved.
+//!
+//! A closed enum built from the config, with one `match` per operation: adding a provider kind is one
+//! module, one arm here and its tests. Provider code never sees axum types; it takes the gateway's own
+//! [`Call`] and returns a [`Reply`] (or a [`GatewayError`]).
+
+pub mod mock;
+pub mod openai;
+
+use std::pin::Pin;
+
+use bytes::Bytes;
+use futures_util::Stream;
+use http::{HeaderMap, StatusCode};
+use serde_json::{Map, Value};
+
+use crate::error::GatewayError;
+use crate::wire::{ChatRequest, CompletionRequest, EmbeddingRequest, RerankRequest};
+
+/// A stream of already framed SSE bytes (`data: …\n\n`). An `Err` item aborts the connection, which is
+/// what a client sees when an upstream dies mid-stream without a chance to say so.
+pub type SseStream = Pin<Box<dyn Stream<Item = Result<Bytes, std::io::Error>> + Send>>;
+
+/// What a provider answers.
+pub enum Reply {
+    /// A complete JSON body with status 200, made by the gateway.
+    Json(Value),
+    /// A complete body from an upstream, passed through with its status and selected headers.
+    Passthrough {
+        status: StatusCode,
+        headers: HeaderMap,
+        body: Bytes,
+    },
+    /// A server-sent event stream; its first event has already arrived.
+    Stream(SseStream),
+}
+
+/// One model a provider serves, as listed by `GET /v1/models`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelInfo {
+    pub id: String,
+    pub created: i64,
+    pub owned_by: String,
+}
+
+/// The endpoint a call is for; upstream paths are relative to the provider's base URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    ChatCompletions,
+    Completions,
+    Embeddings,
+    Rerank,
+}
+
+impl Endpoint {
+    pub fn upstream_path(self) -> &'static str {
+        match self {
+            Endpoint::ChatCompletions => "chat/completions",
+            Endpoint::Completions => "completions",
+            Endpoint::Embeddings => "embeddings",
+            Endpoint::Rerank => "rerank",
+        }
+    }
+}
+
+/// The typed view of a request, one per endpoint.
+pub enum Typed {
+    Chat(ChatRequest),
+    Completion(CompletionRequest),
+    Embedding(EmbeddingRequest),
+    Rerank(RerankRequest),
+}
+
+impl Typed {
+    pub fn endpoint(&self) -> Endpoint {
+        match self {
+            Typed::Chat(_) => Endpoint::ChatCompletions,
+            Typed::Completion(_) => Endpoint::Completions,
+            Typed::Embedding(_) => Endpoint::Embeddings,
+            Typed::Rerank(_) => Endpoint::Rerank,
+        }
+    }
+
+    pub fn stream(&self) -> bool {
+        match self {
+            Typed::Chat(r) => r.stream(),
+            Typed::Completion(r) => r.stream(),
+            Typed::Embedding(_) | Typed::Rerank(_) => false,
+        }
+    }
+}
+
+/// One request on its way to a provider.
+pub struct Call {
+    /// The request as the client sent it, unknown fields included.
+    pub raw: Map<String, Value>,
+    /// The original body bytes, forwarded as they are when nothing needs to change.
+    pub body: Bytes,
+    pub typed: Typed,
+    /// The model name the provider should see (the client's, minus any `provider:` prefix).
+    pub upstream_model: String,
+    /// Headers of the client's request that providers may honour (`x-mock-fault`).
+    pub client_headers: HeaderMap,
+}
+
+// One value per configured provider, held in an `Arc`: the size difference costs nothing.
+#[allow(clippy::large_enum_variant)]
+pub enum Provider {
+    Mock(mock::MockProvider),
+    OpenAi(openai::OpenAiProvider),
+}
+
+impl Provider {
+    pub fn id(&self) -> &str {
+        match self {
+            Provider::Mock(_) => "mock",
+            Provider::OpenAi(p) => p.id(),
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Provider::Mock(_) => "mock",
+            Provider::OpenAi(_) => "openai",
+        }
+    }
+
+    /// The models this provider is known to serve right now (static, preset or last discovered).
+    pub fn models(&self) -> Vec<ModelInfo> {
+        match self {
+            Provider::Mock(p) => p.models(),
+            Provider::OpenAi(p) => p.models(),
+        }
+    }
+
+    pub fn serves(&self, model: &str) -> bool {
+        match self {
+            Provider::Mock(p) => p.serves(model),
+            Provider::OpenAi(p) => p.serves(model),
+        }
+    }
+
+    /// Refreshes the model list from the upstream where the provider discovers it; a no-op otherwise.
+    pub async fn refresh_models(&self) {
+        if let Provider::OpenAi(p) = self {
+            p.refresh_models().await;
+        }
+    }
+
+    pub async fn call(&self, call: Call) -> Result<Reply, GatewayError> {
+        match self {
+            Provider::Mock(p) => p.call(call).await,
+            Provider::OpenAi(p) => p.call(call).await,
+        }
+    }
+
+    /// A health summary for `/health`.
+    pub fn health(&self) -> Value {
+        match self {
+            Provider::Mock(p) => serde_json::json!({
+                "id": "mock", "kind": "mock", "status": "up", "models": p.models().len(),
+            }),
+            Provider::OpenAi(p) => p.health(),
+        }
+    }
+}
+
+/// Seconds since the Unix epoch, for `created` fields.
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}

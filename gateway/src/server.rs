@@ -1,0 +1,472 @@
+//! The HTTP surface: one [`router`] shared by the binary and the tests, thin handlers, and the
+//! middleware that keeps the gateway safe by default (Host check against DNS rebinding, CORS limited to
+//! local web pages unless configured otherwise).
+//!
+//! Handlers only extract, call into routing and providers, and map the result; the OpenAI envelope for
+//! errors comes from [`GatewayError`]'s `IntoResponse`.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::{Path, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Map, Value};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+use crate::config::ServerConfig;
+use crate::error::GatewayError;
+use crate::providers::{Call, ModelInfo, Reply, Typed};
+use crate::routing::Registry;
+use crate::wire::{self, ChatRequest, CompletionRequest, EmbeddingRequest, RerankRequest};
+
+/// Shared state of a running gateway.
+pub struct AppState {
+    pub registry: Registry,
+    pub server: ServerConfig,
+    pub started: Instant,
+}
+
+/// Request headers a browser client of an OpenAI-compatible API sends (the official SDKs, Open WebUI's
+/// direct connections, the Anthropic SDK in a page).
+const CORS_ALLOWED_HEADERS: &[&str] = &[
+    "authorization",
+    "content-type",
+    "accept",
+    "user-agent",
+    "x-requested-with",
+    "openai-beta",
+    "openai-organization",
+    "openai-project",
+    "x-stainless-arch",
+    "x-stainless-async",
+    "x-stainless-custom-poll-interval",
+    "x-stainless-helper-method",
+    "x-stainless-lang",
+    "x-stainless-os",
+    "x-stainless-package-version",
+    "x-stainless-poll-helper",
+    "x-stainless-retry-count",
+    "x-stainless-runtime",
+    "x-stainless-runtime-version",
+    "x-stainless-timeout",
+    "x-stainless-read-timeout",
+    "x-stainless-raw-response",
+    "api-key",
+    "x-api-key",
+    "anthropic-version",
+    "anthropic-beta",
+    "anthropic-dangerous-direct-browser-access",
+    "x-mock-fault",
+];
+
+const CORS_EXPOSED_HEADERS: &[&str] = &[
+    "x-request-id",
+    "retry-after",
+    "retry-after-ms",
+    "openai-processing-ms",
+    "x-ratelimit-limit-requests",
+    "x-ratelimit-limit-tokens",
+    "x-ratelimit-remaining-requests",
+    "x-ratelimit-remaining-tokens",
+    "x-ratelimit-reset-requests",
+    "x-ratelimit-reset-tokens",
+];
+
+/// The whole HTTP application.
+pub fn router(state: Arc<AppState>) -> Router {
+    let cors = cors_layer(&state.server);
+    let v1 = Router::new()
+        .route("/models", get(list_models))
+        .route("/models/{*id}", get(get_model))
+        .route("/chat/completions", post(chat_completions))
+        .route("/completions", post(completions))
+        .route("/embeddings", post(embeddings))
+        .route("/rerank", post(rerank))
+        .layer(cors.clone());
+    Router::new()
+        .nest("/v1", v1)
+        .route("/rerank", post(rerank).layer(cors))
+        .route("/health", get(health))
+        .route("/", get(root).head(|| async { StatusCode::OK }))
+        .fallback(route_not_found)
+        .layer(middleware::map_request(remember_request_line))
+        .layer(middleware::map_response(method_not_allowed))
+        .layer(middleware::from_fn_with_state(state.clone(), host_guard))
+        .layer(middleware::from_fn(request_id))
+        .with_state(state)
+}
+
+fn cors_layer(server: &ServerConfig) -> CorsLayer {
+    let configured: Vec<String> = server
+        .cors_origins
+        .iter()
+        .map(|o| o.trim_end_matches('/').to_ascii_lowercase())
+        .collect();
+    let any = configured.iter().any(|o| o == "*");
+    let origin = AllowOrigin::predicate(move |origin: &HeaderValue, _| {
+        let Ok(origin) = origin.to_str() else {
+            return false;
+        };
+        let origin = origin.to_ascii_lowercase();
+        any || is_loopback_origin(&origin) || configured.contains(&origin)
+    });
+    CorsLayer::new()
+        .allow_origin(origin)
+        .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
+        .allow_headers(
+            CORS_ALLOWED_HEADERS
+                .iter()
+                .map(|h| header::HeaderName::from_static(h))
+                .collect::<Vec<_>>(),
+        )
+        .expose_headers(
+            CORS_EXPOSED_HEADERS
+                .iter()
+                .map(|h| header::HeaderName::from_static(h))
+                .collect::<Vec<_>>(),
+        )
+        .allow_private_network(true)
+        .max_age(Duration::from_secs(600))
+}
+
+/// `http://localhost:3000`, `http://127.0.0.1:8080`, `http://[::1]` …: pages served from this machine.
+fn is_loopback_origin(origin: &str) -> bool {
+    let Some(rest) = origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"))
+    else {
+        return false;
+    };
+    is_loopback_host(strip_port(rest))
+}
+
+/// The host part of a `Host` header or origin authority, without the port.
+fn strip_port(authority: &str) -> &str {
+    if let Some(rest) = authority.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or(rest);
+    }
+    match authority.rsplit_once(':') {
+        Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => host,
+        _ => authority,
+    }
+}
+
+fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Refuses requests whose `Host` is not this machine, so a web page on a rebinding domain cannot
+/// reach the gateway through the user's browser. A gateway bound to a non-loopback address accepts
+/// the names it is reached by; access there is controlled by keys.
+async fn host_guard(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| request.uri().authority().map(|a| a.as_str().to_owned()));
+    if let Some(host) = host {
+        let name = strip_port(&host).to_ascii_lowercase();
+        let allowed = is_loopback_host(&name)
+            || !state.server.host.is_loopback()
+            || state
+                .server
+                .allowed_hosts
+                .iter()
+                .any(|h| h == "*" || *h == name || *h == host.to_ascii_lowercase());
+        if !allowed {
+            tracing::warn!(host = %host, path = %request.uri().path(), "refused a request for a foreign host name");
+            return GatewayError::HostNotAllowed(name).into_response();
+        }
+    }
+    next.run(request).await
+}
+
+/// Gives every response an `x-request-id` and logs one line per request.
+async fn request_id(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let id = format!("req_{:016x}{:08x}", fastrand::u64(..), fastrand::u32(..));
+    let mut response = next.run(request).await;
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-request-id", v);
+    }
+    tracing::info!(
+        target: "switchboard::access",
+        request_id = %id, %method, %path, status = response.status().as_u16(),
+        micros = started.elapsed().as_micros() as u64,
+        "request"
+    );
+    response
+}
+
+async fn route_not_found(method: Method, uri: axum::http::Uri) -> GatewayError {
+    GatewayError::RouteNotFound {
+        method: method.to_string(),
+        path: uri.path().to_owned(),
+    }
+}
+
+/// The method and path of a request, kept for error messages produced after routing.
+#[derive(Clone)]
+struct RequestLine(Method, String);
+
+async fn remember_request_line(mut request: Request) -> Request {
+    let line = RequestLine(request.method().clone(), request.uri().path().to_owned());
+    request.extensions_mut().insert(line);
+    request
+}
+
+/// axum answers a known path with the wrong method with an empty 405; give it the envelope. (A
+/// `method_not_allowed_fallback` would bypass the CORS layer, which must answer preflights first.)
+async fn method_not_allowed(response: Response) -> Response {
+    if response.status() != StatusCode::METHOD_NOT_ALLOWED
+        || response.headers().contains_key(header::CONTENT_TYPE)
+    {
+        return response;
+    }
+    let (method, path) = match response.extensions().get::<RequestLine>() {
+        Some(RequestLine(m, p)) => (m.to_string(), p.clone()),
+        None => ("this method".to_owned(), "this path".to_owned()),
+    };
+    let allow = response.headers().get(header::ALLOW).cloned();
+    let mut out = GatewayError::MethodNotAllowed { method, path }.into_response();
+    if let Some(allow) = allow {
+        out.headers_mut().insert(header::ALLOW, allow);
+    }
+    out
+}
+
+async fn root(State(state): State<Arc<AppState>>) -> Json<Value> {
+    let addr = format!("{}:{}", display_host(state.server.host), state.server.port);
+    Json(json!({
+        "name": "switchboard",
+        "version": env!("CARGO_PKG_VERSION"),
+        "openai_base_url": format!("http://{addr}/v1"),
+        "endpoints": ["/v1/models", "/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/rerank", "/health"],
+    }))
+}
+
+/// An IP as it appears in a URL (`[::1]` for IPv6).
+pub fn display_host(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => format!("[{v6}]"),
+    }
+}
+
+async fn health(State(state): State<Arc<AppState>>) -> Json<Value> {
+    let providers: Vec<Value> = state
+        .registry
+        .providers()
+        .iter()
+        .map(|p| p.health())
+        .collect();
+    let degraded = providers.iter().any(|p| p["status"] == "down");
+    Json(json!({
+        "status": if degraded { "degraded" } else { "ok" },
+        "version": env!("CARGO_PKG_VERSION"),
+        "uptime_secs": state.started.elapsed().as_secs(),
+        "providers": providers,
+    }))
+}
+
+fn model_object(m: &ModelInfo) -> Value {
+    json!({ "id": m.id, "object": "model", "created": m.created, "owned_by": m.owned_by })
+}
+
+async fn list_models(State(state): State<Arc<AppState>>) -> Json<Value> {
+    state.registry.refresh_for_listing().await;
+    let data: Vec<Value> = state.registry.models().iter().map(model_object).collect();
+    Json(json!({ "object": "list", "data": data }))
+}
+
+async fn get_model(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, GatewayError> {
+    if let Some(m) = state.registry.models().iter().find(|m| m.id == id) {
+        return Ok(Json(model_object(m)));
+    }
+    // `provider:model` names are routable without being listed.
+    let target = state.registry.resolve(&id).await?;
+    Ok(Json(
+        json!({ "id": id, "object": "model", "created": 0, "owned_by": target.provider.id() }),
+    ))
+}
+
+/// Reads the body within the configured limit.
+async fn read_body(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<bytes::Bytes, GatewayError> {
+    let limit = state.server.max_body_bytes;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(GatewayError::PayloadTooLarge { limit });
+    }
+    axum::body::to_bytes(body, limit).await.map_err(|e| {
+        let too_large = std::error::Error::source(&e)
+            .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+        if too_large {
+            GatewayError::PayloadTooLarge { limit }
+        } else {
+            GatewayError::invalid(format!("could not read the request body: {e}"), None)
+        }
+    })
+}
+
+/// The shared path of every model endpoint: read, parse, validate, resolve, call, answer.
+async fn serve(
+    state: Arc<AppState>,
+    headers: HeaderMap,
+    body: Body,
+    view: fn(&Map<String, Value>) -> Result<Typed, GatewayError>,
+) -> Result<Response, GatewayError> {
+    let body = read_body(&state, &headers, body).await?;
+    let raw = wire::parse_object(&body)?;
+    let typed = view(&raw)?;
+    let requested = match &typed {
+        Typed::Chat(r) => &r.model,
+        Typed::Completion(r) => &r.model,
+        Typed::Embedding(r) => &r.model,
+        Typed::Rerank(r) => &r.model,
+    };
+    let target = state.registry.resolve(requested).await?;
+    let call = Call {
+        raw,
+        body,
+        typed,
+        upstream_model: target.model,
+        client_headers: headers,
+    };
+    let reply = target.provider.call(call).await?;
+    Ok(into_response(reply))
+}
+
+fn into_response(reply: Reply) -> Response {
+    match reply {
+        Reply::Json(value) => {
+            let mut r = (StatusCode::OK, value.to_string()).into_response();
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            r
+        }
+        Reply::Passthrough {
+            status,
+            headers,
+            body,
+        } => {
+            let mut r = (status, body).into_response();
+            r.headers_mut().extend(headers);
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            r
+        }
+        Reply::Stream(stream) => {
+            let mut r = Response::new(Body::from_stream(stream));
+            let h = r.headers_mut();
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/event-stream; charset=utf-8"),
+            );
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+            h.insert("x-accel-buffering", HeaderValue::from_static("no"));
+            r
+        }
+    }
+}
+
+async fn chat_completions(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, GatewayError> {
+    serve(state, headers, body, |raw| {
+        let r: ChatRequest = wire::typed(raw)?;
+        r.validate()?;
+        Ok(Typed::Chat(r))
+    })
+    .await
+}
+
+async fn completions(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, GatewayError> {
+    serve(state, headers, body, |raw| {
+        let r: CompletionRequest = wire::typed(raw)?;
+        r.validate()?;
+        Ok(Typed::Completion(r))
+    })
+    .await
+}
+
+async fn embeddings(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, GatewayError> {
+    serve(state, headers, body, |raw| {
+        let r: EmbeddingRequest = wire::typed(raw)?;
+        r.validate()?;
+        Ok(Typed::Embedding(r))
+    })
+    .await
+}
+
+async fn rerank(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, GatewayError> {
+    serve(state, headers, body, |raw| {
+        Ok(Typed::Rerank(wire::typed::<RerankRequest>(raw)?))
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_names_and_origins() {
+        for h in [
+            "localhost",
+            "127.0.0.1",
+            "::1",
+            "app.localhost",
+            "LOCALHOST.",
+        ] {
+            assert!(is_loopback_host(h), "{h}");
+        }
+        for h in ["example.com", "192.168.1.2", "localhost.evil.com"] {
+            assert!(!is_loopback_host(h), "{h}");
+        }
+        assert_eq!(strip_port("[::1]:4242"), "::1");
+        assert_eq!(strip_port("localhost:4242"), "localhost");
+        assert!(is_loopback_origin("http://localhost:3000"));
+        assert!(!is_loopback_origin("https://evil.example"));
+        assert!(!is_loopback_origin("null"));
+    }
+}

@@ -1,0 +1,10 @@
+//! Integration tests: the real router on a real loopback socket, driven over HTTP, against the mock
+//! provider and against fake upstream servers of the tests' own. One binary keeps link time down.
+
+mod support;
+
+mod errors;
+mod lifecycle;
+mod mock_provider;
+mod proxy;
+mod security;

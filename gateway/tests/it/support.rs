@@ -1,0 +1,129 @@
+//! Test support: start a gateway on `127.0.0.1:0`, and fake upstreams that count what they receive.
+
+#![allow(dead_code)]
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use serde_json::Value;
+use switchboard_gateway::config::{Config, Env};
+use switchboard_gateway::Gateway;
+use tokio::net::TcpListener;
+
+/// Starts a gateway from TOML text on a free loopback port.
+pub async fn gateway(toml: &str) -> Gateway {
+    let config = Config::from_toml_str(toml, &Env::default())
+        .unwrap_or_else(|e| panic!("bad test config: {e}"));
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("bind: {e}"));
+    Gateway::serve(listener, config).unwrap_or_else(|e| panic!("start: {e}"))
+}
+
+/// A gateway serving only the mock provider, with instant streaming.
+pub async fn mock_gateway() -> Gateway {
+    gateway("[mock]\nttft_ms = 0\ntokens_per_second = 0\n").await
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .build()
+        .unwrap_or_else(|e| panic!("client: {e}"))
+}
+
+pub async fn post_json(url: &str, body: &Value) -> (u16, Value) {
+    let r = client()
+        .post(url)
+        .json(body)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("POST {url}: {e}"));
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap_or_default();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}")),
+    )
+}
+
+pub async fn get_json(url: &str) -> (u16, Value) {
+    let r = client()
+        .get(url)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"));
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap_or_default();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}")),
+    )
+}
+
+/// The JSON payloads of an SSE body, `[DONE]` excluded; asserts it ends with `[DONE]`.
+pub fn sse_events(body: &str) -> Vec<Value> {
+    let datas: Vec<&str> = body
+        .split("\n\n")
+        .filter_map(|e| e.trim().strip_prefix("data: "))
+        .collect();
+    assert_eq!(
+        datas.last().copied(),
+        Some("[DONE]"),
+        "stream must end with [DONE]: {body}"
+    );
+    datas[..datas.len() - 1]
+        .iter()
+        .map(|d| serde_json::from_str(d).unwrap_or_else(|e| panic!("bad event {d}: {e}")))
+        .collect()
+}
+
+/// Asserts that an error body is the OpenAI envelope and returns the error object.
+pub fn envelope(body: &Value) -> &Value {
+    let e = &body["error"];
+    assert!(e["message"].is_string(), "message must be a string: {body}");
+    assert!(e["type"].is_string(), "type must be a string: {body}");
+    assert!(
+        e.get("param").is_some() && (e["param"].is_null() || e["param"].is_string()),
+        "{body}"
+    );
+    assert!(
+        e.get("code").is_some() && (e["code"].is_null() || e["code"].is_string()),
+        "{body}"
+    );
+    e
+}
+
+/// What a fake upstream saw.
+#[derive(Default)]
+pub struct Seen {
+    pub requests: Vec<(String, String, Option<String>, Vec<u8>)>, // method, path, authorization, body
+    pub peers: HashSet<SocketAddr>,
+}
+
+pub type Log = Arc<Mutex<Seen>>;
+
+/// Serves `app` on a free port; returns the base URL (`http://127.0.0.1:P`) and the log its handlers
+/// should record into (the router gets it as an extension).
+pub async fn upstream(app: Router<()>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("bind: {e}"));
+    let addr = listener
+        .local_addr()
+        .unwrap_or_else(|e| panic!("addr: {e}"));
+    tokio::spawn(async move {
+        let _ = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await;
+    });
+    format!("http://{addr}")
+}
+
+/// Config text for a gateway with the mock off and one `openai` provider at `base`.
+pub fn proxy_config(base: &str, extra: &str) -> String {
+    format!("[mock]\nenabled = false\n\n[[providers]]\nid = \"up\"\nkind = \"openai\"\nbase_url = \"{base}/v1\"\n{extra}\n")
+}
