@@ -16,7 +16,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::config::ServerConfig;
@@ -95,10 +95,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/health", get(health))
         .route("/", get(root).head(|| async { StatusCode::OK }))
         .fallback(route_not_found)
-        .layer(middleware::map_request(remember_request_line))
-        .layer(middleware::map_response(method_not_allowed))
-        .layer(middleware::from_fn_with_state(state.clone(), host_guard))
-        .layer(middleware::from_fn(request_id))
+        .layer(middleware::from_fn_with_state(state.clone(), front_door))
         .with_state(state)
 }
 
@@ -164,46 +161,60 @@ fn is_loopback_host(host: &str) -> bool {
         || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
-/// Refuses requests whose `Host` is not this machine, so a web page on a rebinding domain cannot
-/// reach the gateway through the user's browser. A gateway bound to a non-loopback address accepts
-/// the names it is reached by; access there is controlled by keys.
-async fn host_guard(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+/// Every request passes here first, in one middleware (each layer costs on the hot path):
+/// - the Host check: requests whose `Host` is not this machine are refused, so a web page on a
+///   rebinding domain cannot reach the gateway through the user's browser (a gateway bound to a
+///   non-loopback address accepts the names it is reached by; access there is controlled by keys);
+/// - axum's empty 405 gets the OpenAI envelope (a `method_not_allowed_fallback` would bypass the CORS
+///   layer, which must answer preflights first);
+/// - every response gets an `x-request-id`, and one log line is written.
+async fn front_door(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let uri = request.uri().clone();
     let host = request
         .headers()
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
-        .map(str::to_owned)
-        .or_else(|| request.uri().authority().map(|a| a.as_str().to_owned()));
-    if let Some(host) = host {
-        let name = strip_port(&host).to_ascii_lowercase();
+        .or_else(|| uri.authority().map(|a| a.as_str()));
+    let refused = host.and_then(|host| {
+        let name = strip_port(host).to_ascii_lowercase();
         let allowed = is_loopback_host(&name)
             || !state.server.host.is_loopback()
             || state
                 .server
                 .allowed_hosts
                 .iter()
-                .any(|h| h == "*" || *h == name || *h == host.to_ascii_lowercase());
-        if !allowed {
-            tracing::warn!(host = %host, path = %request.uri().path(), "refused a request for a foreign host name");
-            return GatewayError::HostNotAllowed(name).into_response();
+                .any(|h| h == "*" || *h == name || h.eq_ignore_ascii_case(host));
+        (!allowed).then_some(name)
+    });
+    let mut response = match refused {
+        Some(name) => {
+            tracing::warn!(host = %name, path = %uri.path(), "refused a request for a foreign host name");
+            GatewayError::HostNotAllowed(name).into_response()
+        }
+        None => next.run(request).await,
+    };
+    if response.status() == StatusCode::METHOD_NOT_ALLOWED
+        && !response.headers().contains_key(header::CONTENT_TYPE)
+    {
+        let allow = response.headers().get(header::ALLOW).cloned();
+        response = GatewayError::MethodNotAllowed {
+            method: method.to_string(),
+            path: uri.path().to_owned(),
+        }
+        .into_response();
+        if let Some(allow) = allow {
+            response.headers_mut().insert(header::ALLOW, allow);
         }
     }
-    next.run(request).await
-}
-
-/// Gives every response an `x-request-id` and logs one line per request.
-async fn request_id(request: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let method = request.method().clone();
-    let path = request.uri().path().to_owned();
     let id = format!("req_{:016x}{:08x}", fastrand::u64(..), fastrand::u32(..));
-    let mut response = next.run(request).await;
     if let Ok(v) = HeaderValue::from_str(&id) {
         response.headers_mut().insert("x-request-id", v);
     }
     tracing::info!(
         target: "switchboard::access",
-        request_id = %id, %method, %path, status = response.status().as_u16(),
+        request_id = %id, %method, path = %uri.path(), status = response.status().as_u16(),
         micros = started.elapsed().as_micros() as u64,
         "request"
     );
@@ -215,36 +226,6 @@ async fn route_not_found(method: Method, uri: axum::http::Uri) -> GatewayError {
         method: method.to_string(),
         path: uri.path().to_owned(),
     }
-}
-
-/// The method and path of a request, kept for error messages produced after routing.
-#[derive(Clone)]
-struct RequestLine(Method, String);
-
-async fn remember_request_line(mut request: Request) -> Request {
-    let line = RequestLine(request.method().clone(), request.uri().path().to_owned());
-    request.extensions_mut().insert(line);
-    request
-}
-
-/// axum answers a known path with the wrong method with an empty 405; give it the envelope. (A
-/// `method_not_allowed_fallback` would bypass the CORS layer, which must answer preflights first.)
-async fn method_not_allowed(response: Response) -> Response {
-    if response.status() != StatusCode::METHOD_NOT_ALLOWED
-        || response.headers().contains_key(header::CONTENT_TYPE)
-    {
-        return response;
-    }
-    let (method, path) = match response.extensions().get::<RequestLine>() {
-        Some(RequestLine(m, p)) => (m.to_string(), p.clone()),
-        None => ("this method".to_owned(), "this path".to_owned()),
-    };
-    let allow = response.headers().get(header::ALLOW).cloned();
-    let mut out = GatewayError::MethodNotAllowed { method, path }.into_response();
-    if let Some(allow) = allow {
-        out.headers_mut().insert(header::ALLOW, allow);
-    }
-    out
 }
 
 async fn root(State(state): State<Arc<AppState>>) -> Json<Value> {
@@ -335,11 +316,10 @@ async fn serve(
     state: Arc<AppState>,
     headers: HeaderMap,
     body: Body,
-    view: fn(&Map<String, Value>) -> Result<Typed, GatewayError>,
+    view: fn(&[u8]) -> Result<Typed, GatewayError>,
 ) -> Result<Response, GatewayError> {
     let body = read_body(&state, &headers, body).await?;
-    let raw = wire::parse_object(&body)?;
-    let typed = view(&raw)?;
+    let typed = view(&body)?;
     let requested = match &typed {
         Typed::Chat(r) => &r.model,
         Typed::Completion(r) => &r.model,
@@ -348,7 +328,6 @@ async fn serve(
     };
     let target = state.registry.resolve(requested).await?;
     let call = Call {
-        raw,
         body,
         typed,
         upstream_model: target.model,

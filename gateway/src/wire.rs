@@ -42,13 +42,31 @@ fn json_kind(v: &Value) -> &'static str {
     }
 }
 
-/// Deserialises a typed view from the raw object, turning serde's complaint into a 400 naming the field.
-pub fn typed<T: DeserializeOwned>(raw: &Map<String, Value>) -> Result<T, GatewayError> {
-    // `&Map` is not a deserializer; a shallow clone of the top-level map is cheap next to the network hop.
-    let value = Value::Object(raw.clone());
-    serde_path_to_error::deserialize(value).map_err(|e| {
+/// Deserialises a typed view straight from the body bytes (fields it does not know are skipped, not
+/// copied), turning serde's complaint into a 400: malformed JSON, or a bad field named as `param`.
+pub fn typed<T: DeserializeOwned>(body: &[u8]) -> Result<T, GatewayError> {
+    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => {}
+        // Let the full parser describe what is wrong (empty, not an object, not JSON).
+        _ => {
+            parse_object(body)?;
+        }
+    }
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        if !e.inner().is_data() {
+            return GatewayError::MalformedJson(format!(
+                "request body is not valid JSON: {}",
+                e.inner()
+            ));
+        }
         let path = e.path().to_string();
         let inner = e.inner().to_string();
+        // serde_json appends " at line L column C"; the param already says where.
+        let inner = match inner.rfind(" at line ") {
+            Some(at) => inner[..at].to_owned(),
+            None => inner,
+        };
         // "missing field `messages`" is reported at the parent; name the field itself.
         let param = match inner
             .strip_prefix("missing field `")
@@ -64,7 +82,10 @@ pub fn typed<T: DeserializeOwned>(raw: &Map<String, Value>) -> Result<T, Gateway
             format!("invalid '{param}': {inner}")
         };
         GatewayError::invalid(message, Some(param).filter(|p| p != "."))
-    })
+    })?;
+    de.end()
+        .map_err(|e| GatewayError::MalformedJson(format!("request body is not valid JSON: {e}")))?;
+    Ok(value)
 }
 
 /// One string or several: `stop`, and the `documents` items of rerank.
@@ -462,8 +483,7 @@ mod tests {
     use super::*;
 
     fn err_of<T: DeserializeOwned + std::fmt::Debug>(body: &str) -> (String, Option<String>) {
-        let raw = parse_object(body.as_bytes()).unwrap_or_default();
-        match typed::<T>(&raw) {
+        match typed::<T>(body.as_bytes()) {
             Err(GatewayError::InvalidRequest { message, param }) => (message, param),
             other => panic!("expected a 400, got {other:?}"),
         }
@@ -502,9 +522,8 @@ mod tests {
     #[test]
     fn embedding_inputs_of_every_shape_parse() {
         for input in [r#""a""#, r#"["a","b"]"#, "[1,2,3]", "[[1,2],[3]]"] {
-            let raw = parse_object(format!(r#"{{"model":"m","input":{input}}}"#).as_bytes())
-                .unwrap_or_default();
-            assert!(typed::<EmbeddingRequest>(&raw).is_ok(), "{input}");
+            let body = format!(r#"{{"model":"m","input":{input}}}"#);
+            assert!(typed::<EmbeddingRequest>(body.as_bytes()).is_ok(), "{input}");
         }
     }
 }

@@ -92,9 +92,8 @@ impl Typed {
 
 /// One request on its way to a provider.
 pub struct Call {
-    /// The request as the client sent it, unknown fields included.
-    pub raw: Map<String, Value>,
-    /// The original body bytes, forwarded as they are when nothing needs to change.
+    /// The body as the client sent it, unknown fields included; forwarded as it is when nothing needs
+    /// to change, parsed with [`Call::raw`] when something does.
     pub body: Bytes,
     pub typed: Typed,
     /// The model name the provider should see (the client's, minus any `provider:` prefix).
@@ -105,6 +104,33 @@ pub struct Call {
 
 // One value per configured provider, held in an `Arc`: the size difference costs nothing.
 #[allow(clippy::large_enum_variant)]
+impl Call {
+    /// The body as a JSON object (it was checked to be one before the call was made).
+    pub fn raw(&self) -> Result<Map<String, Value>, GatewayError> {
+        crate::wire::parse_object(&self.body)
+    }
+
+    /// The model name the client asked for.
+    pub fn requested_model(&self) -> &str {
+        match &self.typed {
+            Typed::Chat(r) => &r.model,
+            Typed::Completion(r) => &r.model,
+            Typed::Embedding(r) => &r.model,
+            Typed::Rerank(r) => &r.model,
+        }
+    }
+
+    /// Whether the body carries `stream_options` while not streaming (OpenAI refuses that).
+    pub fn has_stray_stream_options(&self) -> bool {
+        let present = match &self.typed {
+            Typed::Chat(r) => r.stream_options.is_some(),
+            Typed::Completion(r) => r.stream_options.is_some(),
+            Typed::Embedding(_) | Typed::Rerank(_) => false,
+        };
+        present && !self.typed.stream()
+    }
+}
+
 pub enum Provider {
     Mock(mock::MockProvider),
     OpenAi(openai::OpenAiProvider),

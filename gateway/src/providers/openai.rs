@@ -15,7 +15,7 @@ use futures_util::StreamExt;
 use http::{header, HeaderMap, HeaderName, HeaderValue};
 use serde_json::{json, Value};
 
-use super::{Call, ModelInfo, Reply, SseStream, Typed};
+use super::{Call, Endpoint, ModelInfo, Reply, SseStream, Typed};
 use crate::config::ProviderConfig;
 use crate::error::{GatewayError, UpstreamError};
 
@@ -38,6 +38,8 @@ const PASSED_HEADERS: &[&str] = &[
 pub struct OpenAiProvider {
     cfg: ProviderConfig,
     client: reqwest::Client,
+    /// Upstream URLs per endpoint, parsed once (URL parsing is measurable on the hot path).
+    urls: [reqwest::Url; 4],
     discovery: RwLock<Discovery>,
     refresh: tokio::sync::Mutex<()>,
 }
@@ -59,6 +61,17 @@ impl OpenAiProvider {
             .user_agent(concat!("switchboard/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| GatewayError::Internal(format!("cannot build the HTTP client: {e}")))?;
+        let url = |path: &str| {
+            reqwest::Url::parse(&format!("{}/{path}", cfg.base_url)).map_err(|e| {
+                GatewayError::Internal(format!("provider '{}': bad base_url: {e}", cfg.id))
+            })
+        };
+        let urls = [
+            url(Endpoint::ChatCompletions.upstream_path())?,
+            url(Endpoint::Completions.upstream_path())?,
+            url(Endpoint::Embeddings.upstream_path())?,
+            url(Endpoint::Rerank.upstream_path())?,
+        ];
         let models = cfg
             .models
             .iter()
@@ -74,6 +87,7 @@ impl OpenAiProvider {
                 ..Discovery::default()
             }),
             refresh: tokio::sync::Mutex::new(()),
+            urls,
             client,
             cfg,
         })
@@ -222,14 +236,13 @@ impl OpenAiProvider {
 
     /// The body to send upstream: the client's bytes when nothing changes, else the edited object.
     fn upstream_body(&self, call: &Call) -> Result<Bytes, GatewayError> {
-        let model_changes =
-            call.raw.get("model").and_then(Value::as_str) != Some(&call.upstream_model);
+        let model_changes = call.requested_model() != call.upstream_model;
         // `stream_options` without `stream: true` makes OpenAI answer 400; drop it instead.
-        let stray_stream_options = !call.typed.stream() && call.raw.contains_key("stream_options");
+        let stray_stream_options = call.has_stray_stream_options();
         if !model_changes && !stray_stream_options {
             return Ok(call.body.clone());
         }
-        let mut raw = call.raw.clone();
+        let mut raw = call.raw()?;
         raw.insert("model".into(), Value::String(call.upstream_model.clone()));
         if stray_stream_options {
             raw.remove("stream_options");
@@ -240,12 +253,16 @@ impl OpenAiProvider {
     }
 
     pub async fn call(&self, call: Call) -> Result<Reply, GatewayError> {
-        let path = call.typed.endpoint().upstream_path();
-        let url = format!("{}/{}", self.cfg.base_url, path);
+        let url = match call.typed.endpoint() {
+            Endpoint::ChatCompletions => &self.urls[0],
+            Endpoint::Completions => &self.urls[1],
+            Endpoint::Embeddings => &self.urls[2],
+            Endpoint::Rerank => &self.urls[3],
+        };
         let body = self.upstream_body(&call)?;
         let wants_stream = call.typed.stream();
         let mut request = self
-            .authorize(self.client.post(&url))
+            .authorize(self.client.post(url.clone()))
             .header(header::CONTENT_TYPE, "application/json")
             .body(body);
         if matches!(call.typed, Typed::Chat(_) | Typed::Completion(_)) && wants_stream {
@@ -257,7 +274,10 @@ impl OpenAiProvider {
             }
         }
 
-        let response = request.send().await.map_err(|e| self.classify(&e, &url))?;
+        let response = request
+            .send()
+            .await
+            .map_err(|e| self.classify(&e, url.as_str()))?;
         let status = response.status();
         let headers = pick_headers(response.headers(), PASSED_HEADERS);
         if !status.is_success() {
@@ -277,12 +297,12 @@ impl OpenAiProvider {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("text/event-stream"));
         if is_sse {
-            return self.stream_through(response, &url).await;
+            return self.stream_through(response, url.as_str()).await;
         }
         let body = response
             .bytes()
             .await
-            .map_err(|e| self.classify(&e, &url))?;
+            .map_err(|e| self.classify(&e, url.as_str()))?;
         Ok(Reply::Passthrough {
             status,
             headers,

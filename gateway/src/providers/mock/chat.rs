@@ -400,7 +400,7 @@ mod tests {
 
     fn run(body: &str, m: &MockModelConfig) -> Value {
         let raw = parse_object(body.as_bytes()).unwrap_or_default();
-        let req: ChatRequest = typed(&raw).unwrap_or_else(|e| panic!("{e}"));
+        let req: ChatRequest = typed(body.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
         complete(m, &req, &raw)
     }
 

@@ -187,7 +187,7 @@ impl MockProvider {
         let disconnect = fault == Some(Fault::Disconnect);
         match &call.typed {
             Typed::Chat(req) if req.stream() => {
-                let frames = chat::stream_frames(&model, req, &call.raw)?;
+                let frames = chat::stream_frames(&model, req, &call.raw()?)?;
                 Ok(Reply::Stream(paced(frames, &model, disconnect)))
             }
             Typed::Completion(req) if req.stream() => {
@@ -197,7 +197,7 @@ impl MockProvider {
             _ if disconnect => Ok(Reply::Stream(broken_stream())),
             Typed::Chat(req) => {
                 sleep_like_generation(&model).await;
-                Ok(Reply::Json(chat::complete(&model, req, &call.raw)))
+                Ok(Reply::Json(chat::complete(&model, req, &call.raw()?)))
             }
             Typed::Completion(req) => {
                 sleep_like_generation(&model).await;
