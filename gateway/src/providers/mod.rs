@@ -102,8 +102,6 @@ pub struct Call {
     pub client_headers: HeaderMap,
 }
 
-// One value per configured provider, held in an `Arc`: the size difference costs nothing.
-#[allow(clippy::large_enum_variant)]
 impl Call {
     /// The body as a JSON object (it was checked to be one before the call was made).
     pub fn raw(&self) -> Result<Map<String, Value>, GatewayError> {
@@ -131,6 +129,8 @@ impl Call {
     }
 }
 
+// One value per configured provider, held in an `Arc`: the size difference costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Provider {
     Mock(mock::MockProvider),
     OpenAi(openai::OpenAiProvider),
