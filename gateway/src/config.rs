@@ -129,6 +129,7 @@ struct RawProvider {
     connect_timeout_secs: Option<f64>,
     #[serde(default)]
     headers: BTreeMap<String, String>,
+    responses_api: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -173,6 +174,8 @@ pub enum MockModelKind {
 pub enum ProviderKind {
     /// Any OpenAI-compatible endpoint.
     Openai,
+    /// Anthropic's Messages API.
+    Anthropic,
 }
 
 #[derive(Debug, Clone)]
@@ -226,6 +229,8 @@ pub struct ProviderConfig {
     pub timeout: Duration,
     pub connect_timeout: Duration,
     pub headers: Vec<(String, Secret)>,
+    /// Whether the upstream serves OpenAI's Responses API itself (otherwise it is translated).
+    pub responses_api: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -536,6 +541,7 @@ fn validate_provider(p: RawProvider) -> Result<ProviderConfig, ConfigError> {
             .map(|(k, v)| (k, Secret::new(v)))
             .collect(),
         models: p.models,
+        responses_api: p.responses_api.unwrap_or(false),
         kind: p.kind,
         base_url,
         api_key,

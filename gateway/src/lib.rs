@@ -14,10 +14,12 @@
 
 pub mod config;
 pub mod error;
+pub mod front_doors;
 pub mod providers;
 pub mod routing;
 pub mod server;
 pub mod sse;
+mod status_page;
 pub mod wire;
 
 use std::net::SocketAddr;
@@ -30,7 +32,9 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use config::Config;
-use providers::{mock::MockProvider, openai::OpenAiProvider, Provider};
+use providers::{
+    anthropic::AnthropicProvider, mock::MockProvider, openai::OpenAiProvider, Provider,
+};
 
 /// Why the gateway could not start.
 #[derive(Debug, thiserror::Error)]
@@ -88,9 +92,16 @@ impl Gateway {
         config.server.port = addr.port();
         let mut list: Vec<Arc<Provider>> = Vec::new();
         for p in &config.providers {
-            let provider =
-                OpenAiProvider::new(p.clone()).map_err(|e| StartError::Provider(e.to_string()))?;
-            list.push(Arc::new(Provider::OpenAi(provider)));
+            let provider = match p.kind {
+                config::ProviderKind::Openai => {
+                    OpenAiProvider::new(p.clone()).map(Provider::OpenAi)
+                }
+                config::ProviderKind::Anthropic => {
+                    AnthropicProvider::new(p.clone()).map(Provider::Anthropic)
+                }
+            }
+            .map_err(|e| StartError::Provider(e.to_string()))?;
+            list.push(Arc::new(provider));
         }
         if config.mock.enabled {
             // The tokenizer loads in the background so the first request does not pay for it.
@@ -155,6 +166,11 @@ impl Gateway {
                 )
             })
             .collect()
+    }
+
+    /// The same summary `GET /health` returns: overall state and each provider's.
+    pub fn health(&self) -> serde_json::Value {
+        server::health_snapshot(&self.state)
     }
 
     /// Stops accepting connections and lets in-flight requests finish, for at most the configured

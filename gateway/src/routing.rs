@@ -36,13 +36,11 @@ impl Registry {
     pub async fn refresh_for_listing(&self) {
         let mut first = Vec::new();
         for p in &self.providers {
-            if let Provider::OpenAi(o) = p.as_ref() {
-                if o.never_discovered() {
-                    first.push(p.clone());
-                } else if o.discovery_is_stale() {
-                    let p = p.clone();
-                    tokio::spawn(async move { p.refresh_models().await });
-                }
+            if p.never_discovered() {
+                first.push(p.clone());
+            } else if p.discovery_is_stale() {
+                let p = p.clone();
+                tokio::spawn(async move { p.refresh_models().await });
             }
         }
         futures_util::future::join_all(first.iter().map(|p| p.refresh_models())).await;
@@ -78,7 +76,7 @@ impl Registry {
         let stale: Vec<&Arc<Provider>> = self
             .providers
             .iter()
-            .filter(|p| matches!(p.as_ref(), Provider::OpenAi(o) if o.discovery_is_stale()))
+            .filter(|p| p.discovery_is_stale())
             .collect();
         if !stale.is_empty() {
             futures_util::future::join_all(stale.iter().map(|p| p.refresh_models())).await;

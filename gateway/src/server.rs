@@ -88,12 +88,15 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/completions", post(completions))
         .route("/embeddings", post(embeddings))
         .route("/rerank", post(rerank))
+        .merge(crate::front_doors::v1_routes())
         .layer(cors.clone());
     Router::new()
         .nest("/v1", v1)
         .route("/rerank", post(rerank).layer(cors))
         .route("/health", get(health))
         .route("/", get(root).head(|| async { StatusCode::OK }))
+        .route("/ui", get(crate::status_page::page))
+        .route("/ui/", get(crate::status_page::page))
         .fallback(route_not_found)
         .layer(middleware::from_fn_with_state(state.clone(), front_door))
         .with_state(state)
@@ -228,14 +231,9 @@ async fn route_not_found(method: Method, uri: axum::http::Uri) -> GatewayError {
     }
 }
 
-async fn root(State(state): State<Arc<AppState>>) -> Json<Value> {
-    let addr = format!("{}:{}", display_host(state.server.host), state.server.port);
-    Json(json!({
-        "name": "switchboard",
-        "version": env!("CARGO_PKG_VERSION"),
-        "openai_base_url": format!("http://{addr}/v1"),
-        "endpoints": ["/v1/models", "/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/rerank", "/health"],
-    }))
+/// `GET /` leads a person to the dashboard.
+async fn root() -> axum::response::Redirect {
+    axum::response::Redirect::temporary("/ui/")
 }
 
 /// An IP as it appears in a URL (`[::1]` for IPv6).
@@ -247,6 +245,11 @@ pub fn display_host(ip: IpAddr) -> String {
 }
 
 async fn health(State(state): State<Arc<AppState>>) -> Json<Value> {
+    Json(health_snapshot(&state))
+}
+
+/// The gateway's state and each provider's, as `/health` shows it.
+pub fn health_snapshot(state: &AppState) -> Value {
     let providers: Vec<Value> = state
         .registry
         .providers()
@@ -254,12 +257,12 @@ async fn health(State(state): State<Arc<AppState>>) -> Json<Value> {
         .map(|p| p.health())
         .collect();
     let degraded = providers.iter().any(|p| p["status"] == "down");
-    Json(json!({
+    json!({
         "status": if degraded { "degraded" } else { "ok" },
         "version": env!("CARGO_PKG_VERSION"),
         "uptime_secs": state.started.elapsed().as_secs(),
         "providers": providers,
-    }))
+    })
 }
 
 fn model_object(m: &ModelInfo) -> Value {
@@ -287,7 +290,7 @@ async fn get_model(
 }
 
 /// Reads the body within the configured limit.
-async fn read_body(
+pub(crate) async fn read_body(
     state: &AppState,
     headers: &HeaderMap,
     body: Body,
@@ -320,24 +323,29 @@ async fn serve(
 ) -> Result<Response, GatewayError> {
     let body = read_body(&state, &headers, body).await?;
     let typed = view(&body)?;
-    let requested = match &typed {
-        Typed::Chat(r) => &r.model,
-        Typed::Completion(r) => &r.model,
-        Typed::Embedding(r) => &r.model,
-        Typed::Rerank(r) => &r.model,
-    };
-    let target = state.registry.resolve(requested).await?;
+    let reply = dispatch(&state, headers, body, typed).await?;
+    Ok(into_response(reply))
+}
+
+/// Resolves the request's model and hands the call to its provider. The front doors that translate
+/// other APIs (Anthropic Messages, Responses) call this with the translated body.
+pub(crate) async fn dispatch(
+    state: &AppState,
+    headers: HeaderMap,
+    body: bytes::Bytes,
+    typed: Typed,
+) -> Result<Reply, GatewayError> {
+    let target = state.registry.resolve(typed.model()).await?;
     let call = Call {
         body,
         typed,
         upstream_model: target.model,
         client_headers: headers,
     };
-    let reply = target.provider.call(call).await?;
-    Ok(into_response(reply))
+    target.provider.call(call).await
 }
 
-fn into_response(reply: Reply) -> Response {
+pub(crate) fn into_response(reply: Reply) -> Response {
     match reply {
         Reply::Json(value) => {
             let mut r = (StatusCode::OK, value.to_string()).into_response();

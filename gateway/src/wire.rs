@@ -523,7 +523,10 @@ mod tests {
     fn embedding_inputs_of_every_shape_parse() {
         for input in [r#""a""#, r#"["a","b"]"#, "[1,2,3]", "[[1,2],[3]]"] {
             let body = format!(r#"{{"model":"m","input":{input}}}"#);
-            assert!(typed::<EmbeddingRequest>(body.as_bytes()).is_ok(), "{input}");
+            assert!(
+                typed::<EmbeddingRequest>(body.as_bytes()).is_ok(),
+                "{input}"
+            );
         }
     }
 }

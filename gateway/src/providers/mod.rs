@@ -4,6 +4,7 @@
 //! module, one arm here and its tests. Provider code never sees axum types; it takes the gateway's own
 //! [`Call`] and returns a [`Reply`] (or a [`GatewayError`]).
 
+pub mod anthropic;
 pub mod mock;
 pub mod openai;
 
@@ -50,16 +51,40 @@ pub enum Endpoint {
     Completions,
     Embeddings,
     Rerank,
+    /// OpenAI's Responses API (`/responses`).
+    Responses,
+    /// Anthropic's Messages API (`/messages`).
+    Messages,
+    /// Anthropic's token counting (`/messages/count_tokens`).
+    CountTokens,
 }
 
 impl Endpoint {
+    pub const ALL: [Endpoint; 7] = [
+        Endpoint::ChatCompletions,
+        Endpoint::Completions,
+        Endpoint::Embeddings,
+        Endpoint::Rerank,
+        Endpoint::Responses,
+        Endpoint::Messages,
+        Endpoint::CountTokens,
+    ];
+
     pub fn upstream_path(self) -> &'static str {
         match self {
             Endpoint::ChatCompletions => "chat/completions",
             Endpoint::Completions => "completions",
             Endpoint::Embeddings => "embeddings",
             Endpoint::Rerank => "rerank",
+            Endpoint::Responses => "responses",
+            Endpoint::Messages => "messages",
+            Endpoint::CountTokens => "messages/count_tokens",
         }
+    }
+
+    /// Position in [`Endpoint::ALL`], for per-endpoint tables.
+    pub fn index(self) -> usize {
+        self as usize
     }
 }
 
@@ -69,6 +94,16 @@ pub enum Typed {
     Completion(CompletionRequest),
     Embedding(EmbeddingRequest),
     Rerank(RerankRequest),
+    /// A body forwarded as it is to a provider that speaks its API natively (the Responses API to
+    /// OpenAI, the Messages API to Anthropic); other providers get a translation instead.
+    Native(NativeRequest),
+}
+
+/// What the gateway needs to know about a natively forwarded body.
+pub struct NativeRequest {
+    pub endpoint: Endpoint,
+    pub model: String,
+    pub stream: bool,
 }
 
 impl Typed {
@@ -78,6 +113,7 @@ impl Typed {
             Typed::Completion(_) => Endpoint::Completions,
             Typed::Embedding(_) => Endpoint::Embeddings,
             Typed::Rerank(_) => Endpoint::Rerank,
+            Typed::Native(n) => n.endpoint,
         }
     }
 
@@ -85,7 +121,19 @@ impl Typed {
         match self {
             Typed::Chat(r) => r.stream(),
             Typed::Completion(r) => r.stream(),
+            Typed::Native(n) => n.stream,
             Typed::Embedding(_) | Typed::Rerank(_) => false,
+        }
+    }
+
+    /// The model name the client asked for.
+    pub fn model(&self) -> &str {
+        match self {
+            Typed::Chat(r) => &r.model,
+            Typed::Completion(r) => &r.model,
+            Typed::Embedding(r) => &r.model,
+            Typed::Rerank(r) => &r.model,
+            Typed::Native(n) => &n.model,
         }
     }
 }
@@ -110,12 +158,7 @@ impl Call {
 
     /// The model name the client asked for.
     pub fn requested_model(&self) -> &str {
-        match &self.typed {
-            Typed::Chat(r) => &r.model,
-            Typed::Completion(r) => &r.model,
-            Typed::Embedding(r) => &r.model,
-            Typed::Rerank(r) => &r.model,
-        }
+        self.typed.model()
     }
 
     /// Whether the body carries `stream_options` while not streaming (OpenAI refuses that).
@@ -123,7 +166,7 @@ impl Call {
         let present = match &self.typed {
             Typed::Chat(r) => r.stream_options.is_some(),
             Typed::Completion(r) => r.stream_options.is_some(),
-            Typed::Embedding(_) | Typed::Rerank(_) => false,
+            Typed::Embedding(_) | Typed::Rerank(_) | Typed::Native(_) => false,
         };
         present && !self.typed.stream()
     }
@@ -134,6 +177,7 @@ impl Call {
 pub enum Provider {
     Mock(mock::MockProvider),
     OpenAi(openai::OpenAiProvider),
+    Anthropic(anthropic::AnthropicProvider),
 }
 
 impl Provider {
@@ -141,6 +185,7 @@ impl Provider {
         match self {
             Provider::Mock(_) => "mock",
             Provider::OpenAi(p) => p.id(),
+            Provider::Anthropic(p) => p.id(),
         }
     }
 
@@ -148,6 +193,22 @@ impl Provider {
         match self {
             Provider::Mock(_) => "mock",
             Provider::OpenAi(_) => "openai",
+            Provider::Anthropic(_) => "anthropic",
+        }
+    }
+
+    /// Whether the provider takes this endpoint's body as it is (no translation needed).
+    pub fn speaks(&self, endpoint: Endpoint) -> bool {
+        match self {
+            Provider::Mock(_) => !matches!(
+                endpoint,
+                Endpoint::Responses | Endpoint::Messages | Endpoint::CountTokens
+            ),
+            Provider::OpenAi(p) => p.speaks(endpoint),
+            Provider::Anthropic(_) => matches!(
+                endpoint,
+                Endpoint::ChatCompletions | Endpoint::Messages | Endpoint::CountTokens
+            ),
         }
     }
 
@@ -156,6 +217,7 @@ impl Provider {
         match self {
             Provider::Mock(p) => p.models(),
             Provider::OpenAi(p) => p.models(),
+            Provider::Anthropic(p) => p.models(),
         }
     }
 
@@ -163,13 +225,34 @@ impl Provider {
         match self {
             Provider::Mock(p) => p.serves(model),
             Provider::OpenAi(p) => p.serves(model),
+            Provider::Anthropic(p) => p.serves(model),
+        }
+    }
+
+    /// Whether the provider discovers its models and has not finished a first discovery.
+    pub fn never_discovered(&self) -> bool {
+        match self {
+            Provider::Mock(_) => false,
+            Provider::OpenAi(p) => p.never_discovered(),
+            Provider::Anthropic(p) => p.never_discovered(),
+        }
+    }
+
+    /// Whether a refresh could reveal models the provider does not list yet.
+    pub fn discovery_is_stale(&self) -> bool {
+        match self {
+            Provider::Mock(_) => false,
+            Provider::OpenAi(p) => p.discovery_is_stale(),
+            Provider::Anthropic(p) => p.discovery_is_stale(),
         }
     }
 
     /// Refreshes the model list from the upstream where the provider discovers it; a no-op otherwise.
     pub async fn refresh_models(&self) {
-        if let Provider::OpenAi(p) = self {
-            p.refresh_models().await;
+        match self {
+            Provider::Mock(_) => {}
+            Provider::OpenAi(p) => p.refresh_models().await,
+            Provider::Anthropic(p) => p.refresh_models().await,
         }
     }
 
@@ -177,6 +260,7 @@ impl Provider {
         match self {
             Provider::Mock(p) => p.call(call).await,
             Provider::OpenAi(p) => p.call(call).await,
+            Provider::Anthropic(p) => p.call(call).await,
         }
     }
 
@@ -187,6 +271,7 @@ impl Provider {
                 "id": "mock", "kind": "mock", "status": "up", "models": p.models().len(),
             }),
             Provider::OpenAi(p) => p.health(),
+            Provider::Anthropic(p) => p.health(),
         }
     }
 }

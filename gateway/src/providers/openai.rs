@@ -38,8 +38,9 @@ const PASSED_HEADERS: &[&str] = &[
 pub struct OpenAiProvider {
     cfg: ProviderConfig,
     client: reqwest::Client,
-    /// Upstream URLs per endpoint, parsed once (URL parsing is measurable on the hot path).
-    urls: [reqwest::Url; 4],
+    /// Upstream URLs per endpoint (indexed by `Endpoint::index`), parsed once: URL parsing is
+    /// measurable on the hot path.
+    urls: Vec<reqwest::Url>,
     discovery: RwLock<Discovery>,
     refresh: tokio::sync::Mutex<()>,
 }
@@ -66,12 +67,10 @@ impl OpenAiProvider {
                 GatewayError::Internal(format!("provider '{}': bad base_url: {e}", cfg.id))
             })
         };
-        let urls = [
-            url(Endpoint::ChatCompletions.upstream_path())?,
-            url(Endpoint::Completions.upstream_path())?,
-            url(Endpoint::Embeddings.upstream_path())?,
-            url(Endpoint::Rerank.upstream_path())?,
-        ];
+        let urls = Endpoint::ALL
+            .iter()
+            .map(|e| url(e.upstream_path()))
+            .collect::<Result<Vec<_>, _>>()?;
         let models = cfg
             .models
             .iter()
@@ -95,6 +94,19 @@ impl OpenAiProvider {
 
     pub fn id(&self) -> &str {
         &self.cfg.id
+    }
+
+    /// The OpenAI surface every compatible server has, plus the Responses API where the config says
+    /// the upstream serves it.
+    pub fn speaks(&self, endpoint: Endpoint) -> bool {
+        match endpoint {
+            Endpoint::ChatCompletions
+            | Endpoint::Completions
+            | Endpoint::Embeddings
+            | Endpoint::Rerank => true,
+            Endpoint::Responses => self.cfg.responses_api,
+            Endpoint::Messages | Endpoint::CountTokens => false,
+        }
     }
 
     fn discovers(&self) -> bool {
@@ -253,12 +265,15 @@ impl OpenAiProvider {
     }
 
     pub async fn call(&self, call: Call) -> Result<Reply, GatewayError> {
-        let url = match call.typed.endpoint() {
-            Endpoint::ChatCompletions => &self.urls[0],
-            Endpoint::Completions => &self.urls[1],
-            Endpoint::Embeddings => &self.urls[2],
-            Endpoint::Rerank => &self.urls[3],
-        };
+        let endpoint = call.typed.endpoint();
+        if !self.speaks(endpoint) {
+            return Err(GatewayError::Internal(format!(
+                "provider '{}' cannot take /{} requests as they are",
+                self.cfg.id,
+                endpoint.upstream_path()
+            )));
+        }
+        let url = &self.urls[endpoint.index()];
         let body = self.upstream_body(&call)?;
         let wants_stream = call.typed.stream();
         let mut request = self

@@ -91,3 +91,36 @@ async fn shutdown_is_bounded_by_the_grace_period() {
         started.elapsed()
     );
 }
+
+#[tokio::test]
+async fn root_leads_to_the_status_page() {
+    let gw = mock_gateway().await;
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let r = no_redirects
+        .get(format!("http://{}/", gw.local_addr()))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.status(), 307);
+    assert_eq!(
+        r.headers().get("location").and_then(|v| v.to_str().ok()),
+        Some("/ui/")
+    );
+    let page = client()
+        .get(format!("http://{}/ui/", gw.local_addr()))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(page.headers()["content-type"]
+        .to_str()
+        .unwrap_or("")
+        .starts_with("text/html"));
+    let html = page.text().await.unwrap_or_default();
+    assert!(
+        html.contains(&gw.base_url()) && html.contains("mock-rerank-v1"),
+        "{html}"
+    );
+}

@@ -205,6 +205,10 @@ impl MockProvider {
             }
             Typed::Embedding(req) => Ok(Reply::Json(retrieval::embeddings(&model, req)?)),
             Typed::Rerank(req) => Ok(Reply::Json(retrieval::rerank(&model, req))),
+            Typed::Native(n) => Err(GatewayError::Internal(format!(
+                "the mock provider answers /{} through translation, not as it is",
+                n.endpoint.upstream_path()
+            ))),
         }
     }
 }
@@ -225,6 +229,7 @@ fn check_kind(model: &MockModelConfig, typed: &Typed) -> Result<(), GatewayError
         ),
         Typed::Embedding(_) => (model.kind == Embedding, "an embedding"),
         Typed::Rerank(_) => (model.kind == Rerank, "a rerank"),
+        Typed::Native(_) => (true, "a"),
     };
     if ok {
         return Ok(());
