@@ -77,6 +77,18 @@ struct RawConfig {
     providers: Vec<RawProvider>,
     #[serde(default)]
     routes: Vec<RawRoute>,
+    #[serde(default)]
+    routing: RawRouting,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRouting {
+    default: Option<String>,
+    ignore_client_model: Option<bool>,
+    retries: Option<u32>,
+    retry_backoff_ms: Option<u64>,
+    max_retry_wait_secs: Option<f64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -144,6 +156,9 @@ enum RawSecret {
 struct RawRoute {
     model: String,
     targets: Vec<String>,
+    retries: Option<u32>,
+    #[serde(default)]
+    params: serde_json::Map<String, serde_json::Value>,
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -184,6 +199,26 @@ pub struct Config {
     pub mock: MockConfig,
     pub providers: Vec<ProviderConfig>,
     pub routes: Vec<RouteConfig>,
+    pub routing: RoutingConfig,
+}
+
+/// How requests find providers beyond per-model routes.
+#[derive(Debug, Clone)]
+pub struct RoutingConfig {
+    /// Used when nothing else matches (`provider:model` or a listed model or an alias).
+    pub default: Option<String>,
+    /// Send every request to `default`, whatever model the client names ("the server uses its model").
+    pub ignore_client_model: bool,
+    /// Every request goes to the mock provider (`FORCE_MOCK_OPENAI=1`).
+    pub force_mock: bool,
+    /// Retries of one target before the next in a chain is tried (429, 5xx, connect errors, timeouts).
+    pub retries: u32,
+    /// First backoff; doubles per retry, with jitter. An upstream `retry-after` wins when it is shorter
+    /// than `max_retry_wait`.
+    pub retry_backoff: Duration,
+    /// Longest wait the gateway accepts before retrying; a longer `retry-after` moves on to the next
+    /// target (or answers the error) instead.
+    pub max_retry_wait: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -236,7 +271,12 @@ pub struct ProviderConfig {
 #[derive(Debug, Clone)]
 pub struct RouteConfig {
     pub model: String,
+    /// `provider:model` names, tried in order.
     pub targets: Vec<String>,
+    /// Overrides `routing.retries` for this route.
+    pub retries: Option<u32>,
+    /// Request fields set when the client did not send them (e.g. `reasoning_effort`).
+    pub params: serde_json::Map<String, serde_json::Value>,
 }
 
 pub const DEFAULT_PORT: u16 = 4242;
@@ -255,12 +295,23 @@ pub const PRESET_MOCK_MODELS: &[(&str, MockModelKind)] = &[
 #[derive(Debug, Clone, Default)]
 pub struct Env {
     pub enable_reasoning: Option<String>,
+    /// `FORCE_MOCK_OPENAI=1`: every request goes to the mock provider.
+    pub force_mock: bool,
 }
 
 impl Env {
     pub fn from_process() -> Self {
+        let truthy = |name: &str| {
+            std::env::var(name).is_ok_and(|v| {
+                matches!(
+                    v.trim().to_ascii_lowercase().as_str(),
+                    "1" | "true" | "yes" | "on"
+                )
+            })
+        };
         Env {
             enable_reasoning: std::env::var("ENABLE_REASONING").ok(),
+            force_mock: truthy("FORCE_MOCK_OPENAI"),
         }
     }
 }
@@ -292,6 +343,14 @@ fn unreachable_config() -> Config {
         },
         providers: vec![],
         routes: vec![],
+        routing: RoutingConfig {
+            default: None,
+            ignore_client_model: false,
+            force_mock: false,
+            retries: 1,
+            retry_backoff: Duration::from_millis(250),
+            max_retry_wait: Duration::from_secs(10),
+        },
     }
 }
 
@@ -464,7 +523,32 @@ fn validate(raw: RawConfig, env: &Env) -> Result<Config, ConfigError> {
         routes.push(RouteConfig {
             model: r.model,
             targets: r.targets,
+            retries: r.retries,
+            params: r.params,
         });
+    }
+
+    let ignore_client_model = raw.routing.ignore_client_model.unwrap_or(false);
+    if ignore_client_model && raw.routing.default.is_none() {
+        return Err(ConfigError::Invalid(
+            "routing.ignore_client_model needs routing.default, the model every request should go to".into(),
+        ));
+    }
+    let routing = RoutingConfig {
+        default: raw.routing.default,
+        ignore_client_model,
+        force_mock: env.force_mock,
+        retries: raw.routing.retries.unwrap_or(1),
+        retry_backoff: Duration::from_millis(raw.routing.retry_backoff_ms.unwrap_or(250)),
+        max_retry_wait: secs(
+            raw.routing.max_retry_wait_secs.unwrap_or(10.0),
+            "routing.max_retry_wait_secs",
+        )?,
+    };
+    if routing.force_mock && !mock.enabled {
+        return Err(ConfigError::Invalid(
+            "FORCE_MOCK_OPENAI is set but [mock] enabled = false; turn the mock provider on or unset the variable".into(),
+        ));
     }
 
     Ok(Config {
@@ -472,6 +556,7 @@ fn validate(raw: RawConfig, env: &Env) -> Result<Config, ConfigError> {
         mock,
         providers,
         routes,
+        routing,
     })
 }
 
