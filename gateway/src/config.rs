@@ -102,6 +102,7 @@ struct RawServer {
     cors_origins: Vec<String>,
     max_body_bytes: Option<usize>,
     shutdown_grace_secs: Option<f64>,
+    data_dir: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -229,6 +230,10 @@ pub struct ServerConfig {
     pub cors_origins: Vec<String>,
     pub max_body_bytes: usize,
     pub shutdown_grace: Duration,
+    /// Where the gateway keeps its state (gateway keys, admin token, secrets file). The library never
+    /// picks a platform path itself: the CLI and the desktop shell fill this in. `None` keeps state in
+    /// memory only (tests).
+    pub data_dir: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -333,6 +338,7 @@ fn unreachable_config() -> Config {
             cors_origins: vec![],
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             shutdown_grace: Duration::from_secs(10),
+            data_dir: None,
         },
         mock: MockConfig {
             enabled: true,
@@ -418,6 +424,7 @@ fn validate(raw: RawConfig, env: &Env) -> Result<Config, ConfigError> {
             .collect(),
         cors_origins: raw.server.cors_origins,
         max_body_bytes: raw.server.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY_BYTES),
+        data_dir: raw.server.data_dir,
         shutdown_grace: secs(
             raw.server.shutdown_grace_secs.unwrap_or(10.0),
             "server.shutdown_grace_secs",
