@@ -14,6 +14,7 @@
 
 pub mod config;
 pub mod error;
+pub mod files;
 pub mod front_doors;
 pub mod providers;
 pub mod routing;
