@@ -669,6 +669,7 @@ mod tests {
     fn enable_reasoning_false_switches_to_think_tags() {
         let env = Env {
             enable_reasoning: Some("false".into()),
+            ..Env::default()
         };
         let c = Config::from_toml_str("", &env).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(c.mock.reasoning, ReasoningFormat::ThinkTags);
