@@ -37,6 +37,12 @@ pub enum GatewayError {
     /// The `Host` header names something other than this machine (DNS-rebinding guard).
     #[error("host '{0}' is not allowed; use http://127.0.0.1 or http://localhost, or add the name to server.allowed_hosts")]
     HostNotAllowed(String),
+    /// A gateway key is required (keys exist) and none, or a wrong one, was sent.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The admin API refused a request (foreign origin, form post, missing admin credential).
+    #[error("{0}")]
+    Forbidden(String),
     #[error("no route for {method} {path}; the OpenAI-compatible API is under /v1 (GET /v1/models lists the models)")]
     RouteNotFound { method: String, path: String },
     #[error("method {method} is not allowed on {path}")]
@@ -96,7 +102,8 @@ impl GatewayError {
                 StatusCode::NOT_FOUND
             }
             GatewayError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            GatewayError::HostNotAllowed(_) => StatusCode::FORBIDDEN,
+            GatewayError::HostNotAllowed(_) | GatewayError::Forbidden(_) => StatusCode::FORBIDDEN,
+            GatewayError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             GatewayError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             GatewayError::MockFault { status, .. } => *status,
             GatewayError::Upstream(e) => e.status_code(),
@@ -125,6 +132,10 @@ impl GatewayError {
                 ("invalid_request_error", Some("request_too_large"), None)
             }
             GatewayError::HostNotAllowed(_) => ("permission_error", Some("host_not_allowed"), None),
+            GatewayError::Forbidden(_) => ("permission_error", Some("forbidden"), None),
+            GatewayError::Unauthorized(_) => {
+                ("invalid_request_error", Some("invalid_api_key"), None)
+            }
             GatewayError::RouteNotFound { .. } => {
                 ("invalid_request_error", Some("unknown_url"), None)
             }

@@ -12,11 +12,16 @@
 //! - [`wire`]: typed views of OpenAI request bodies; [`sse`]: event-stream framing;
 //! - [`error`]: the one error type and its OpenAI envelope.
 
+pub mod admin;
+pub mod auth;
 pub mod config;
 pub mod error;
 pub mod files;
 pub mod front_doors;
+pub mod keys;
+pub mod params;
 pub mod providers;
+pub mod reload;
 pub mod routing;
 pub mod server;
 pub mod sse;
@@ -33,9 +38,6 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use config::Config;
-use providers::{
-    anthropic::AnthropicProvider, mock::MockProvider, openai::OpenAiProvider, Provider,
-};
 
 /// Why the gateway could not start.
 #[derive(Debug, thiserror::Error)]
@@ -47,10 +49,21 @@ pub enum StartError {
         addr: SocketAddr,
         source: std::io::Error,
     },
-    #[error("refusing to listen on {host}: only this machine (127.0.0.1) is allowed until gateway access keys exist; without keys anyone on the network could use your providers")]
+    #[error("refusing to listen on {host}: only this machine (127.0.0.1) is allowed until a gateway key exists; without keys anyone on the network could use your providers (create one with POST /admin/auth/keys while listening on 127.0.0.1)")]
     NotLoopback { host: String },
     #[error("{0}")]
     Provider(String),
+    #[error("{0}")]
+    State(String),
+}
+
+/// Where a gateway's configuration comes from, beyond the `Config` itself.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The config file to watch for edits and to write admin changes to (it may not exist yet).
+    pub config_path: Option<std::path::PathBuf>,
+    /// The environment the config is validated with on reload.
+    pub env: config::Env,
 }
 
 /// A running gateway.
@@ -58,15 +71,23 @@ pub struct Gateway {
     addr: SocketAddr,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
+    watcher: JoinHandle<()>,
     grace: Duration,
     state: Arc<server::AppState>,
 }
 
 impl Gateway {
-    /// Binds the configured address and starts serving.
+    /// Binds the configured address and starts serving, with no config file behind it.
     pub async fn start(config: Config) -> Result<Gateway, StartError> {
+        Gateway::start_with(config, Options::default()).await
+    }
+
+    /// Binds the configured address and starts serving; edits to `options.config_path` apply live.
+    pub async fn start_with(config: Config, options: Options) -> Result<Gateway, StartError> {
         let addr = SocketAddr::new(config.server.host, config.server.port);
-        if !addr.ip().is_loopback() {
+        let keys = keys::KeyStore::open(config.server.data_dir.as_deref())
+            .map_err(|e| StartError::State(e.to_string()))?;
+        if !addr.ip().is_loopback() && keys.is_empty() {
             return Err(StartError::NotLoopback {
                 host: addr.ip().to_string(),
             });
@@ -81,43 +102,51 @@ impl Gateway {
                 StartError::Bind { addr, source }
             }
         })?;
-        Gateway::serve(listener, config)
+        Gateway::run(listener, config, options, keys)
     }
 
     /// Serves on a listener the caller bound (tests bind `127.0.0.1:0`).
-    pub fn serve(listener: TcpListener, mut config: Config) -> Result<Gateway, StartError> {
+    pub fn serve(listener: TcpListener, config: Config) -> Result<Gateway, StartError> {
+        Gateway::serve_with(listener, config, Options::default())
+    }
+
+    /// Like [`Gateway::serve`], with a config file behind it.
+    pub fn serve_with(
+        listener: TcpListener,
+        config: Config,
+        options: Options,
+    ) -> Result<Gateway, StartError> {
+        let keys = keys::KeyStore::open(config.server.data_dir.as_deref())
+            .map_err(|e| StartError::State(e.to_string()))?;
+        Gateway::run(listener, config, options, keys)
+    }
+
+    fn run(
+        listener: TcpListener,
+        mut config: Config,
+        options: Options,
+        keys: keys::KeyStore,
+    ) -> Result<Gateway, StartError> {
         let addr = listener.local_addr().map_err(|source| StartError::Bind {
             addr: SocketAddr::new(config.server.host, config.server.port),
             source,
         })?;
         config.server.port = addr.port();
-        let mut list: Vec<Arc<Provider>> = Vec::new();
-        for p in &config.providers {
-            let provider = match p.kind {
-                config::ProviderKind::Openai => {
-                    OpenAiProvider::new(p.clone()).map(Provider::OpenAi)
-                }
-                config::ProviderKind::Anthropic => {
-                    AnthropicProvider::new(p.clone()).map(Provider::Anthropic)
-                }
-            }
-            .map_err(|e| StartError::Provider(e.to_string()))?;
-            list.push(Arc::new(provider));
-        }
         if config.mock.enabled {
             // The tokenizer loads in the background so the first request does not pay for it.
             tokio::task::spawn_blocking(providers::mock::tokens::warm_up);
-            list.push(Arc::new(Provider::Mock(MockProvider::new(&config.mock))));
         }
-        for p in &list {
-            let p = p.clone();
-            tokio::spawn(async move { p.refresh_models().await });
-        }
+        let server_config = config.server.clone();
+        let live =
+            reload::build_live(config, None).map_err(|e| StartError::Provider(e.to_string()))?;
         let state = Arc::new(server::AppState {
-            registry: routing::Registry::new(list, config.routes.clone()),
-            server: config.server.clone(),
+            live: arc_swap::ArcSwap::from_pointee(live),
+            server: server_config.clone(),
+            keys,
+            source: reload::ConfigSource::new(options.config_path, options.env),
             started: Instant::now(),
         });
+        let watcher = tokio::spawn(watch_config(state.clone()));
         let app = server::router(state.clone());
         let (tx, rx) = oneshot::channel::<()>();
         let listener = listener.tap_io(|tcp| {
@@ -135,7 +164,8 @@ impl Gateway {
             addr,
             shutdown: Some(tx),
             task,
-            grace: config.server.shutdown_grace,
+            watcher,
+            grace: server_config.shutdown_grace,
             state,
         })
     }
@@ -156,6 +186,7 @@ impl Gateway {
     /// Provider ids with their model counts, for startup messages and the tray.
     pub fn summary(&self) -> Vec<(String, &'static str, Vec<String>)> {
         self.state
+            .live()
             .registry
             .providers()
             .iter()
@@ -177,6 +208,7 @@ impl Gateway {
     /// Stops accepting connections and lets in-flight requests finish, for at most the configured
     /// grace period; whatever is still running then is cut off.
     pub async fn shutdown(mut self) {
+        self.watcher.abort();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -198,6 +230,39 @@ impl Gateway {
         match self.task.await {
             Ok(r) => r,
             Err(e) => Err(std::io::Error::other(e)),
+        }
+    }
+}
+
+/// Applies edits of the config file as they happen; a broken edit leaves the last good config in force.
+async fn watch_config(state: Arc<server::AppState>) {
+    if state.source.path().is_none() {
+        return;
+    }
+    let mut tick = tokio::time::interval(reload::POLL_INTERVAL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        tick.tick().await;
+        match state.source.poll() {
+            None => {}
+            Some(Ok(config)) => {
+                if config.server.host != state.server.host
+                    || config.server.port != state.server.port
+                {
+                    tracing::warn!("the listening address changed in the config; restart switchboard to apply it");
+                }
+                let previous = state.live();
+                match reload::build_live(config, Some(&previous)) {
+                    Ok(live) => {
+                        state.live.store(Arc::new(live));
+                        tracing::info!("config reloaded");
+                    }
+                    Err(e) => tracing::error!("config not applied: {e}"),
+                }
+            }
+            Some(Err(e)) => {
+                tracing::error!("config not applied, the last good one stays in force: {e}")
+            }
         }
     }
 }

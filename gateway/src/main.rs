@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use switchboard_gateway::config::{parse_host, Config, Env};
-use switchboard_gateway::Gateway;
+use switchboard_gateway::{Gateway, Options};
 
 #[derive(Parser)]
 #[command(
@@ -39,24 +39,30 @@ enum Command {
     },
 }
 
-/// The config file to use: the one given, else the default location when a file exists there.
+/// The platform's default config file (it may not exist).
+fn default_config_path() -> Option<PathBuf> {
+    Some(dirs::config_dir()?.join("switchboard").join("config.toml"))
+}
+
+/// The config file to read: the one given, else the default location when a file exists there.
 fn config_path(given: Option<PathBuf>) -> Option<PathBuf> {
-    given.or_else(|| {
-        let p = dirs::config_dir()?.join("switchboard").join("config.toml");
-        p.exists().then_some(p)
-    })
+    given.or_else(|| default_config_path().filter(|p| p.exists()))
 }
 
 fn load(given: Option<PathBuf>) -> Result<(Config, Option<PathBuf>), String> {
     let env = Env::from_process();
-    match config_path(given) {
+    let mut loaded = match config_path(given) {
         Some(path) => Config::load(&path, &env)
             .map(|c| (c, Some(path)))
-            .map_err(|e| e.to_string()),
+            .map_err(|e| e.to_string())?,
         None => Config::from_toml_str("", &env)
             .map(|c| (c, None))
-            .map_err(|e| e.to_string()),
+            .map_err(|e| e.to_string())?,
+    };
+    if loaded.0.server.data_dir.is_none() {
+        loaded.0.server.data_dir = dirs::data_dir().map(|d| d.join("switchboard"));
     }
+    Ok(loaded)
 }
 
 fn main() -> ExitCode {
@@ -126,7 +132,13 @@ fn main() -> ExitCode {
 }
 
 async fn serve(cfg: Config, path: Option<PathBuf>) -> ExitCode {
-    let gateway = match Gateway::start(cfg).await {
+    // Admin changes are written to the file in use, or to the default location when there is none yet.
+    let options = Options {
+        config_path: path.clone().or_else(default_config_path),
+        env: Env::from_process(),
+    };
+    let data_dir = cfg.server.data_dir.clone();
+    let gateway = match Gateway::start_with(cfg, options).await {
         Ok(g) => g,
         Err(e) => {
             eprintln!("error: {e}");
@@ -150,7 +162,14 @@ async fn serve(cfg: Config, path: Option<PathBuf>) -> ExitCode {
         };
         println!("  provider {id} ({kind}): {listed}");
     }
-    println!("  health: http://{}/health", gateway.local_addr());
+    println!(
+        "  health: http://{}/health   dashboard: http://{}/ui/",
+        gateway.local_addr(),
+        gateway.local_addr()
+    );
+    if let Some(dir) = data_dir {
+        println!("  state: {} (gateway keys, admin token)", dir.display());
+    }
 
     shutdown_signal().await;
     eprintln!("switchboard: shutting down (in-flight requests get a few seconds to finish)");

@@ -20,16 +20,28 @@ use serde_json::{json, Value};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::config::ServerConfig;
-use crate::error::GatewayError;
+use crate::error::{GatewayError, UpstreamError};
+use crate::keys::KeyStore;
 use crate::providers::{Call, ModelInfo, Reply, Typed};
-use crate::routing::Registry;
+use crate::reload::{ConfigSource, Live};
 use crate::wire::{self, ChatRequest, CompletionRequest, EmbeddingRequest, RerankRequest};
 
 /// Shared state of a running gateway.
 pub struct AppState {
-    pub registry: Registry,
+    /// Providers, routes and config: replaced as a whole when the config changes.
+    pub live: arc_swap::ArcSwap<Live>,
+    /// The listening side of the config, fixed for the life of the server.
     pub server: ServerConfig,
+    pub keys: KeyStore,
+    pub source: ConfigSource,
     pub started: Instant,
+}
+
+impl AppState {
+    /// The current providers and config; a request keeps the snapshot it started with.
+    pub fn live(&self) -> Arc<Live> {
+        self.live.load_full()
+    }
 }
 
 /// Request headers a browser client of an OpenAI-compatible API sends (the official SDKs, Open WebUI's
@@ -89,10 +101,23 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/embeddings", post(embeddings))
         .route("/rerank", post(rerank))
         .merge(crate::front_doors::v1_routes())
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::require_key,
+        ))
         .layer(cors.clone());
+    // Cohere/Jina clients post to `/rerank` without the `/v1` prefix.
+    let bare_rerank = Router::new()
+        .route("/rerank", post(rerank))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::require_key,
+        ))
+        .layer(cors);
     Router::new()
         .nest("/v1", v1)
-        .route("/rerank", post(rerank).layer(cors))
+        .nest("/admin", crate::admin::routes(state.clone()))
+        .merge(bare_rerank)
         .route("/health", get(health))
         .route("/", get(root).head(|| async { StatusCode::OK }))
         .route("/ui", get(crate::status_page::page))
@@ -157,7 +182,7 @@ fn strip_port(authority: &str) -> &str {
     }
 }
 
-fn is_loopback_host(host: &str) -> bool {
+pub(crate) fn is_loopback_host(host: &str) -> bool {
     let host = host.trim_end_matches('.').to_ascii_lowercase();
     host == "localhost"
         || host.ends_with(".localhost")
@@ -250,7 +275,8 @@ async fn health(State(state): State<Arc<AppState>>) -> Json<Value> {
 
 /// The gateway's state and each provider's, as `/health` shows it.
 pub fn health_snapshot(state: &AppState) -> Value {
-    let providers: Vec<Value> = state
+    let live = state.live();
+    let providers: Vec<Value> = live
         .registry
         .providers()
         .iter()
@@ -262,6 +288,8 @@ pub fn health_snapshot(state: &AppState) -> Value {
         "version": env!("CARGO_PKG_VERSION"),
         "uptime_secs": state.started.elapsed().as_secs(),
         "providers": providers,
+        "config_error": state.source.last_error(),
+        "keys_required": !state.keys.is_empty(),
     })
 }
 
@@ -270,8 +298,9 @@ fn model_object(m: &ModelInfo) -> Value {
 }
 
 async fn list_models(State(state): State<Arc<AppState>>) -> Json<Value> {
-    state.registry.refresh_for_listing().await;
-    let data: Vec<Value> = state.registry.models().iter().map(model_object).collect();
+    let live = state.live();
+    live.registry.refresh_for_listing().await;
+    let data: Vec<Value> = live.registry.models().iter().map(model_object).collect();
     Json(json!({ "object": "list", "data": data }))
 }
 
@@ -279,11 +308,13 @@ async fn get_model(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, GatewayError> {
-    if let Some(m) = state.registry.models().iter().find(|m| m.id == id) {
+    let live = state.live();
+    live.registry.refresh_for_listing().await;
+    if let Some(m) = live.registry.models().iter().find(|m| m.id == id) {
         return Ok(Json(model_object(m)));
     }
     // `provider:model` names are routable without being listed.
-    let target = state.registry.resolve(&id).await?;
+    let target = live.registry.resolve(&id).await?;
     Ok(Json(
         json!({ "id": id, "object": "model", "created": 0, "owned_by": target.provider.id() }),
     ))
@@ -327,22 +358,113 @@ async fn serve(
     Ok(into_response(reply))
 }
 
-/// Resolves the request's model and hands the call to its provider. The front doors that translate
-/// other APIs (Anthropic Messages, Responses) call this with the translated body.
+/// Resolves the request's model and hands the call to its providers: each target of the plan in
+/// order, each retried with backoff on failures worth retrying (429, 5xx, connect errors, timeouts),
+/// always before anything reached the client. The front doors that translate other APIs (Anthropic
+/// Messages, Responses) call this with the translated body.
 pub(crate) async fn dispatch(
     state: &AppState,
     headers: HeaderMap,
     body: bytes::Bytes,
     typed: Typed,
 ) -> Result<Reply, GatewayError> {
-    let target = state.registry.resolve(typed.model()).await?;
-    let call = Call {
-        body,
-        typed,
-        upstream_model: target.model,
-        client_headers: headers,
+    let live = state.live();
+    let plan = live.registry.plan(typed.model(), typed.endpoint()).await?;
+    let body = crate::params::apply(&typed, body, &plan.params)?;
+    let attempts_per_target = plan.retries as usize + 1;
+    let total = plan.targets.len() * attempts_per_target;
+    // The typed view is cloned only when a second attempt is possible.
+    let spare = (total > 1).then(|| typed.clone());
+    let mut first = Some(typed);
+    let mut last_error = None;
+    let mut attempt = 0;
+    for (t, target) in plan.targets.iter().enumerate() {
+        for retry in 0..attempts_per_target {
+            attempt += 1;
+            let typed = match first.take() {
+                Some(t) => t,
+                None => match &spare {
+                    Some(s) => s.clone(),
+                    None => break,
+                },
+            };
+            let call = Call {
+                body: body.clone(),
+                typed,
+                upstream_model: target.model.clone(),
+                client_headers: headers.clone(),
+            };
+            let error = match target.provider.call(call).await {
+                Ok(reply) => return Ok(reply),
+                Err(e) => e,
+            };
+            let Some(wait) = retry_delay(&error, retry as u32, plan.backoff) else {
+                return Err(error);
+            };
+            tracing::info!(
+                provider = target.provider.id(), model = %target.model, attempt,
+                "attempt failed: {error}"
+            );
+            last_error = Some(error);
+            let more_here = retry + 1 < attempts_per_target;
+            let more_targets = t + 1 < plan.targets.len();
+            if more_here && wait <= plan.max_retry_wait {
+                tokio::time::sleep(wait).await;
+            } else if more_here && more_targets {
+                break; // the upstream asks for a longer pause than we accept: try the next target
+            } else if more_here {
+                return Err(last_error
+                    .take()
+                    .unwrap_or_else(|| GatewayError::Internal("no attempt made".into())));
+            }
+        }
+    }
+    drop(spare);
+    Err(last_error.unwrap_or_else(|| GatewayError::Internal("no provider was tried".into())))
+}
+
+/// How long to wait before trying again after `error`, or `None` when it is not worth retrying.
+fn retry_delay(error: &GatewayError, retry: u32, backoff: Duration) -> Option<Duration> {
+    let exponential = backoff.saturating_mul(1 << retry.min(6));
+    let jittered = exponential.mul_f64(0.75 + fastrand::f64() * 0.5);
+    match error {
+        GatewayError::Upstream(u) => match u.as_ref() {
+            UpstreamError::Connect { .. }
+            | UpstreamError::Timeout { .. }
+            | UpstreamError::Protocol { .. } => Some(jittered),
+            UpstreamError::Status {
+                status, headers, ..
+            } if *status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() => {
+                Some(retry_after(headers).unwrap_or(jittered))
+            }
+            UpstreamError::Status { .. } => None,
+        },
+        GatewayError::MockFault {
+            status,
+            retry_after_secs,
+            ..
+        } if *status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() => {
+            Some(retry_after_secs.map_or(jittered, Duration::from_secs))
+        }
+        _ => None,
+    }
+}
+
+/// `retry-after-ms` (milliseconds) or `retry-after` (seconds) from an upstream answer.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let number = |name: &str| {
+        headers
+            .get(name)?
+            .to_str()
+            .ok()?
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite() && *v >= 0.0)
     };
-    target.provider.call(call).await
+    number("retry-after-ms")
+        .map(|ms| Duration::from_secs_f64(ms / 1000.0))
+        .or_else(|| number("retry-after").map(Duration::from_secs_f64))
 }
 
 pub(crate) fn into_response(reply: Reply) -> Response {

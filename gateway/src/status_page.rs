@@ -24,7 +24,8 @@ pub async fn page(State(state): State<Arc<AppState>>) -> impl IntoResponse {
         state.server.port
     );
     let mut providers = String::new();
-    for p in state.registry.providers() {
+    let live = state.live();
+    for p in live.registry.providers() {
         let health = p.health();
         let status = health["status"].as_str().unwrap_or("unknown");
         providers.push_str(&format!(
@@ -34,13 +35,13 @@ pub async fn page(State(state): State<Arc<AppState>>) -> impl IntoResponse {
             p.models().len()
         ));
     }
-    let models: Vec<String> = state
+    let models: Vec<String> = live
         .registry
         .models()
         .into_iter()
         .map(|m| format!("<li><code>{}</code></li>", escape(&m.id)))
         .collect();
-    let first_model = state
+    let first_model = live
         .registry
         .models()
         .into_iter()

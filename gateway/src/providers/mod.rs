@@ -89,6 +89,7 @@ impl Endpoint {
 }
 
 /// The typed view of a request, one per endpoint.
+#[derive(Clone)]
 pub enum Typed {
     Chat(ChatRequest),
     Completion(CompletionRequest),
@@ -100,6 +101,7 @@ pub enum Typed {
 }
 
 /// What the gateway needs to know about a natively forwarded body.
+#[derive(Clone)]
 pub struct NativeRequest {
     pub endpoint: Endpoint,
     pub model: String,

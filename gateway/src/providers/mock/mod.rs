@@ -36,6 +36,9 @@ const TIMEOUT_FAULT_HANG: Duration = Duration::from_secs(600);
 
 pub struct MockProvider {
     models: RwLock<Vec<MockModelConfig>>,
+    /// Ids of models loaded at run time (admin API), carried over when the config is reloaded.
+    loaded: RwLock<Vec<String>>,
+    defaults: MockConfig,
 }
 
 /// One event of a mock stream; `paced` events wait for the next token slot.
@@ -106,7 +109,87 @@ impl MockProvider {
     pub fn new(cfg: &MockConfig) -> Self {
         MockProvider {
             models: RwLock::new(cfg.models.clone()),
+            loaded: RwLock::new(Vec::new()),
+            defaults: cfg.clone(),
         }
+    }
+
+    /// A new provider from `cfg` that keeps the models `previous` had loaded at run time.
+    pub fn reloaded(cfg: &MockConfig, previous: &MockProvider) -> Self {
+        let next = MockProvider::new(cfg);
+        let carried: Vec<MockModelConfig> = previous
+            .loaded
+            .read()
+            .map(|ids| ids.iter().filter_map(|id| previous.model(id)).collect())
+            .unwrap_or_default();
+        for m in carried {
+            next.load(&m.id, m.kind, &m.owned_by);
+        }
+        next
+    }
+
+    /// The first model of a kind (what `FORCE_MOCK_OPENAI` answers unknown names with).
+    pub fn first_of_kind(&self, kind: MockModelKind) -> Option<String> {
+        self.models
+            .read()
+            .ok()?
+            .iter()
+            .find(|m| m.kind == kind)
+            .map(|m| m.id.clone())
+    }
+
+    /// Loads (or replaces) a model at run time, with the provider's default pacing.
+    pub fn load(&self, id: &str, kind: MockModelKind, owned_by: &str) {
+        let model = MockModelConfig {
+            id: id.to_owned(),
+            kind,
+            owned_by: owned_by.to_owned(),
+            ttft: self.defaults.ttft,
+            tokens_per_second: self.defaults.tokens_per_second,
+            reasoning: self.defaults.reasoning,
+            error_rate: 0.0,
+        };
+        if let Ok(mut models) = self.models.write() {
+            match models.iter_mut().find(|m| m.id == id) {
+                Some(existing) => *existing = model,
+                None => models.push(model),
+            }
+        }
+        if let Ok(mut loaded) = self.loaded.write() {
+            if !loaded.iter().any(|l| l == id) {
+                loaded.push(id.to_owned());
+            }
+        }
+    }
+
+    /// Unloads one model; false when there was none of that name.
+    pub fn unload(&self, id: &str) -> bool {
+        if let Ok(mut loaded) = self.loaded.write() {
+            loaded.retain(|l| l != id);
+        }
+        self.models
+            .write()
+            .map(|mut models| {
+                let before = models.len();
+                models.retain(|m| m.id != id);
+                models.len() < before
+            })
+            .unwrap_or(false)
+    }
+
+    /// Unloads every model, presets included; returns how many there were.
+    pub fn unload_all(&self) -> usize {
+        if let Ok(mut loaded) = self.loaded.write() {
+            loaded.clear();
+        }
+        self.models
+            .write()
+            .map(|mut models| {
+                let n = models.len();
+                models.clear();
+                n
+            })
+            .unwrap_or(0)
     }
 
     pub fn models(&self) -> Vec<ModelInfo> {

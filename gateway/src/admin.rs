@@ -1,0 +1,436 @@
+//! The admin API under `/admin`: what the dashboard (and curl) use to manage the gateway — gateway
+//! keys, run-time mock models, model discovery, providers, routes and routing settings.
+//!
+//! Every route sits behind [`crate::auth::admin_guard`]. Changes to providers and routes are written
+//! to the config file (atomically, comments kept) and applied at once, exactly as a hand edit would be.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::middleware;
+use axum::routing::{delete, get, post, put};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::config::{Config, MockModelKind};
+use crate::error::GatewayError;
+use crate::providers::Provider;
+use crate::server::AppState;
+
+pub fn routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
+    Router::new()
+        .route(
+            "/auth/keys",
+            get(list_keys).post(create_key).delete(revoke_all_keys),
+        )
+        .route("/auth/keys/{key}", delete(revoke_key))
+        .route("/models/load", post(load_model))
+        .route("/models/unload", post(unload_model))
+        .route("/models/unload_all", post(unload_all_models))
+        .route("/models/refresh", post(refresh_models))
+        .route("/config", get(show_config))
+        .route("/providers/{id}", put(put_provider).delete(delete_provider))
+        .route("/routes/{*model}", put(put_route).delete(delete_route))
+        .route("/routing", put(put_routing))
+        .layer(middleware::from_fn_with_state(
+            state,
+            crate::auth::admin_guard,
+        ))
+}
+
+/// Parses a JSON body leniently: curl's `-d` without a content type is fine.
+fn body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, GatewayError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return crate::wire::typed(b"{}");
+    }
+    crate::wire::typed(bytes)
+}
+
+fn key_json(record: &crate::keys::KeyRecord) -> Value {
+    json!({ "id": record.id, "name": record.name, "key": record.masked, "created": record.created, "admin": record.admin })
+}
+
+async fn list_keys(State(state): State<Arc<AppState>>) -> Json<Value> {
+    let keys: Vec<Value> = state.keys.list().iter().map(key_json).collect();
+    Json(json!({ "object": "list", "data": keys, "auth_required": !keys.is_empty() }))
+}
+
+#[derive(Deserialize)]
+struct NewKey {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    admin: bool,
+}
+
+async fn create_key(
+    State(state): State<Arc<AppState>>,
+    bytes: bytes::Bytes,
+) -> Result<(StatusCode, Json<Value>), GatewayError> {
+    let req: NewKey = body(&bytes)?;
+    let name = req.name.unwrap_or_default();
+    let (record, key) = state.keys.create(&name, req.admin).map_err(|e| match e {
+        crate::keys::KeyError::EmptyName => {
+            GatewayError::invalid(e.to_string(), Some("name".into()))
+        }
+        other => GatewayError::Internal(other.to_string()),
+    })?;
+    tracing::info!(key = %record.masked, name = %record.name, "gateway key created; /v1 now requires a key");
+    let mut out = key_json(&record);
+    out["key"] = json!(key);
+    out["masked"] = json!(record.masked);
+    Ok((StatusCode::CREATED, Json(out)))
+}
+
+async fn revoke_key(
+    State(state): State<Arc<AppState>>,
+    Path(key): Path<String>,
+) -> Result<Json<Value>, GatewayError> {
+    match state.keys.revoke(&key) {
+        Ok(true) => Ok(Json(
+            json!({ "deleted": true, "auth_required": !state.keys.is_empty() }),
+        )),
+        Ok(false) => Err(GatewayError::RouteNotFound {
+            method: "DELETE".into(),
+            path: "/admin/auth/keys/<no such key>".into(),
+        }),
+        Err(e) => Err(GatewayError::Internal(e.to_string())),
+    }
+}
+
+async fn revoke_all_keys(State(state): State<Arc<AppState>>) -> Result<Json<Value>, GatewayError> {
+    let n = state
+        .keys
+        .revoke_all()
+        .map_err(|e| GatewayError::Internal(e.to_string()))?;
+    Ok(Json(json!({ "deleted": n, "auth_required": false })))
+}
+
+fn with_mock<T>(
+    state: &AppState,
+    f: impl FnOnce(&crate::providers::mock::MockProvider) -> T,
+) -> Result<T, GatewayError> {
+    let live = state.live();
+    match live.registry.provider("mock").map(|p| &**p) {
+        Some(Provider::Mock(m)) => Ok(f(m)),
+        _ => Err(GatewayError::invalid(
+            "the mock provider is off; set [mock] enabled = true to manage mock models",
+            None,
+        )),
+    }
+}
+
+#[derive(Deserialize)]
+struct LoadModel {
+    model_id: String,
+    #[serde(default)]
+    model_type: Option<MockModelKind>,
+    #[serde(default)]
+    owned_by: Option<String>,
+}
+
+async fn load_model(
+    State(state): State<Arc<AppState>>,
+    bytes: bytes::Bytes,
+) -> Result<Json<Value>, GatewayError> {
+    let req: LoadModel = body(&bytes)?;
+    if req.model_id.trim().is_empty() {
+        return Err(GatewayError::invalid(
+            "'model_id' must not be empty",
+            Some("model_id".into()),
+        ));
+    }
+    let kind = req.model_type.unwrap_or(MockModelKind::Chat);
+    let owned_by = req.owned_by.unwrap_or_else(|| "switchboard-mock".into());
+    with_mock(&state, |m| m.load(&req.model_id, kind, &owned_by))?;
+    Ok(Json(
+        json!({ "loaded": req.model_id, "model_type": kind_name(kind), "owned_by": owned_by }),
+    ))
+}
+
+fn kind_name(kind: MockModelKind) -> &'static str {
+    match kind {
+        MockModelKind::Chat => "chat",
+        MockModelKind::Completion => "completion",
+        MockModelKind::Reasoning => "reasoning",
+        MockModelKind::Embedding => "embedding",
+        MockModelKind::Rerank => "rerank",
+    }
+}
+
+#[derive(Deserialize)]
+struct UnloadModel {
+    model_id: String,
+}
+
+async fn unload_model(
+    State(state): State<Arc<AppState>>,
+    bytes: bytes::Bytes,
+) -> Result<Json<Value>, GatewayError> {
+    let req: UnloadModel = body(&bytes)?;
+    if with_mock(&state, |m| m.unload(&req.model_id))? {
+        Ok(Json(json!({ "unloaded": req.model_id })))
+    } else {
+        Err(GatewayError::ModelNotFound {
+            message: format!(
+                "the mock provider has no model '{}' to unload",
+                req.model_id
+            ),
+        })
+    }
+}
+
+async fn unload_all_models(
+    State(state): State<Arc<AppState>>,
+) -> Result<Json<Value>, GatewayError> {
+    let n = with_mock(&state, |m| m.unload_all())?;
+    Ok(Json(json!({ "unloaded": n })))
+}
+
+async fn refresh_models(State(state): State<Arc<AppState>>) -> Json<Value> {
+    let live = state.live();
+    futures_util::future::join_all(live.registry.providers().iter().map(|p| p.refresh_models()))
+        .await;
+    let data: Vec<Value> = live
+        .registry
+        .models()
+        .iter()
+        .map(|m| json!({ "id": m.id, "owned_by": m.owned_by }))
+        .collect();
+    Json(json!({ "object": "list", "data": data }))
+}
+
+/// The effective configuration, secrets masked.
+pub fn config_json(config: &Config) -> Value {
+    let providers: Vec<Value> = config
+        .providers
+        .iter()
+        .map(|p| {
+            json!({
+                "id": p.id, "kind": format!("{:?}", p.kind).to_lowercase(), "base_url": p.base_url,
+                "api_key": p.api_key.as_ref().map(|k| k.masked()),
+                "models": p.models, "timeout_secs": p.timeout.as_secs_f64(),
+                "connect_timeout_secs": p.connect_timeout.as_secs_f64(),
+                "headers": p.headers.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let routes: Vec<Value> = config
+        .routes
+        .iter()
+        .map(|r| json!({ "model": r.model, "targets": r.targets, "retries": r.retries, "params": r.params }))
+        .collect();
+    json!({
+        "server": {
+            "host": config.server.host.to_string(), "port": config.server.port,
+            "allowed_hosts": config.server.allowed_hosts, "cors_origins": config.server.cors_origins,
+            "max_body_bytes": config.server.max_body_bytes,
+        },
+        "mock": {
+            "enabled": config.mock.enabled,
+            "models": config.mock.models.iter().map(|m| json!({ "id": m.id, "type": kind_name(m.kind) })).collect::<Vec<_>>(),
+        },
+        "providers": providers,
+        "routes": routes,
+        "routing": {
+            "default": config.routing.default, "ignore_client_model": config.routing.ignore_client_model,
+            "force_mock": config.routing.force_mock, "retries": config.routing.retries,
+        },
+    })
+}
+
+async fn show_config(State(state): State<Arc<AppState>>) -> Json<Value> {
+    let live = state.live();
+    let mut out = config_json(&live.config);
+    out["path"] = json!(state.source.path().map(|p| p.display().to_string()));
+    out["config_error"] = json!(state.source.last_error());
+    Json(out)
+}
+
+/// JSON → TOML for values the admin API writes into the file.
+fn to_toml(value: &Value) -> Result<toml_edit::Value, GatewayError> {
+    Ok(match value {
+        Value::String(s) => s.as_str().into(),
+        Value::Bool(b) => (*b).into(),
+        Value::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => i.into(),
+            (None, Some(f)) => f.into(),
+            _ => {
+                return Err(GatewayError::invalid(
+                    format!("number {n} does not fit in the config"),
+                    None,
+                ))
+            }
+        },
+        Value::Array(items) => {
+            let mut a = toml_edit::Array::new();
+            for item in items {
+                a.push(to_toml(item)?);
+            }
+            toml_edit::Value::Array(a)
+        }
+        Value::Object(map) => {
+            let mut t = toml_edit::InlineTable::new();
+            for (k, v) in map {
+                t.insert(k, to_toml(v)?);
+            }
+            toml_edit::Value::InlineTable(t)
+        }
+        Value::Null => {
+            return Err(GatewayError::invalid(
+                "null values cannot be written to the config; leave the field out",
+                None,
+            ))
+        }
+    })
+}
+
+/// Finds the `[[name]]` table whose `key` equals `value`; returns its index.
+fn find_table(doc: &toml_edit::DocumentMut, name: &str, key: &str, value: &str) -> Option<usize> {
+    doc.get(name)?
+        .as_array_of_tables()?
+        .iter()
+        .position(|t| t.get(key).and_then(|v| v.as_str()) == Some(value))
+}
+
+fn table_from(fields: &serde_json::Map<String, Value>) -> Result<toml_edit::Table, GatewayError> {
+    let mut table = toml_edit::Table::new();
+    for (k, v) in fields {
+        if !v.is_null() {
+            table.insert(k, toml_edit::Item::Value(to_toml(v)?));
+        }
+    }
+    Ok(table)
+}
+
+/// Replaces (or appends) one `[[name]]` table, keeping every other line of the file.
+fn upsert(
+    doc: &mut toml_edit::DocumentMut,
+    name: &str,
+    key: &str,
+    value: &str,
+    table: toml_edit::Table,
+) {
+    let index = find_table(doc, name, key, value);
+    if doc.get(name).and_then(|i| i.as_array_of_tables()).is_none() {
+        doc.insert(
+            name,
+            toml_edit::Item::ArrayOfTables(toml_edit::ArrayOfTables::new()),
+        );
+    }
+    if let Some(array) = doc.get_mut(name).and_then(|i| i.as_array_of_tables_mut()) {
+        match index.and_then(|i| array.get_mut(i)) {
+            Some(existing) => *existing = table,
+            None => array.push(table),
+        }
+    }
+}
+
+fn remove(doc: &mut toml_edit::DocumentMut, name: &str, key: &str, value: &str) -> bool {
+    let Some(index) = find_table(doc, name, key, value) else {
+        return false;
+    };
+    if let Some(array) = doc.get_mut(name).and_then(|i| i.as_array_of_tables_mut()) {
+        array.remove(index);
+    }
+    true
+}
+
+/// Writes the edit and swaps in the new config.
+fn apply(
+    state: &AppState,
+    edit: impl FnOnce(&mut toml_edit::DocumentMut) -> Result<(), GatewayError>,
+) -> Result<Json<Value>, GatewayError> {
+    let config = state.source.update(edit)?;
+    let previous = state.live();
+    let live = crate::reload::build_live(config, Some(&previous))?;
+    let out = config_json(&live.config);
+    state.live.store(Arc::new(live));
+    Ok(Json(out))
+}
+
+async fn put_provider(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    bytes: bytes::Bytes,
+) -> Result<Json<Value>, GatewayError> {
+    let mut fields: serde_json::Map<String, Value> = body(&bytes)?;
+    fields.insert("id".into(), json!(id));
+    let table = table_from(&fields)?;
+    apply(&state, |doc| {
+        upsert(doc, "providers", "id", &id, table);
+        Ok(())
+    })
+}
+
+async fn delete_provider(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, GatewayError> {
+    apply(&state, |doc| {
+        if remove(doc, "providers", "id", &id) {
+            Ok(())
+        } else {
+            Err(GatewayError::invalid(
+                format!("no provider '{id}' in the config file"),
+                None,
+            ))
+        }
+    })
+}
+
+async fn put_route(
+    State(state): State<Arc<AppState>>,
+    Path(model): Path<String>,
+    bytes: bytes::Bytes,
+) -> Result<Json<Value>, GatewayError> {
+    let mut fields: serde_json::Map<String, Value> = body(&bytes)?;
+    fields.insert("model".into(), json!(model));
+    let table = table_from(&fields)?;
+    apply(&state, |doc| {
+        upsert(doc, "routes", "model", &model, table);
+        Ok(())
+    })
+}
+
+async fn delete_route(
+    State(state): State<Arc<AppState>>,
+    Path(model): Path<String>,
+) -> Result<Json<Value>, GatewayError> {
+    apply(&state, |doc| {
+        if remove(doc, "routes", "model", &model) {
+            Ok(())
+        } else {
+            Err(GatewayError::invalid(
+                format!("no route for '{model}' in the config file"),
+                None,
+            ))
+        }
+    })
+}
+
+async fn put_routing(
+    State(state): State<Arc<AppState>>,
+    bytes: bytes::Bytes,
+) -> Result<Json<Value>, GatewayError> {
+    let fields: serde_json::Map<String, Value> = body(&bytes)?;
+    apply(&state, |doc| {
+        if doc.get("routing").and_then(|i| i.as_table()).is_none() {
+            doc.insert("routing", toml_edit::Item::Table(toml_edit::Table::new()));
+        }
+        let table = doc
+            .get_mut("routing")
+            .and_then(|i| i.as_table_mut())
+            .ok_or_else(|| GatewayError::Internal("[routing] is not a table".into()))?;
+        for (k, v) in &fields {
+            if v.is_null() {
+                table.remove(k);
+            } else {
+                table.insert(k, toml_edit::Item::Value(to_toml(v)?));
+            }
+        }
+        Ok(())
+    })
+}
