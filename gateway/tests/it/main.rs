@@ -3,8 +3,11 @@
 
 mod support;
 
+mod access;
 mod errors;
 mod lifecycle;
 mod mock_provider;
 mod proxy;
+mod reload;
+mod routing;
 mod security;

@@ -127,3 +127,34 @@ pub async fn upstream(app: Router<()>) -> String {
 pub fn proxy_config(base: &str, extra: &str) -> String {
     format!("[mock]\nenabled = false\n\n[[providers]]\nid = \"up\"\nkind = \"openai\"\nbase_url = \"{base}/v1\"\n{extra}\n")
 }
+
+/// A fresh temporary directory for one test.
+pub fn temp_dir(tag: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "sb-{tag}-{}-{}",
+        std::process::id(),
+        fastrand::u64(..)
+    ));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("mkdir: {e}"));
+    dir
+}
+
+/// A gateway whose config lives in a file (watched for edits, written by the admin API) and whose
+/// state (keys, admin token) lives in `data_dir`. Returns the gateway and the config file's path.
+pub async fn file_gateway(toml: &str, data_dir: &std::path::Path) -> (Gateway, std::path::PathBuf) {
+    let path = data_dir.join("config.toml");
+    std::fs::write(&path, toml).unwrap_or_else(|e| panic!("write config: {e}"));
+    let mut config =
+        Config::load(&path, &Env::default()).unwrap_or_else(|e| panic!("bad test config: {e}"));
+    config.server.data_dir = Some(data_dir.to_path_buf());
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("bind: {e}"));
+    let options = switchboard_gateway::Options {
+        config_path: Some(path.clone()),
+        env: Env::default(),
+    };
+    let gw =
+        Gateway::serve_with(listener, config, options).unwrap_or_else(|e| panic!("start: {e}"));
+    (gw, path)
+}
