@@ -86,7 +86,7 @@ fn same_origin(origin: &str, state: &AppState) -> bool {
         .trim_end_matches(']')
         .to_ascii_lowercase();
     let known = crate::server::is_loopback_host(&host)
-        || state.server.allowed_hosts.iter().any(|h| *h == host)
+        || state.server.allowed_hosts.contains(&host)
         || host == state.server.host.to_string();
     uri.scheme_str() == Some("http") && known && uri.port_u16().unwrap_or(80) == state.server.port
 }

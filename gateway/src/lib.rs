@@ -19,6 +19,7 @@ pub mod error;
 pub mod files;
 pub mod front_doors;
 pub mod keys;
+pub mod observe;
 pub mod params;
 pub mod providers;
 pub mod reload;

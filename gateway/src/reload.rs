@@ -171,7 +171,7 @@ fn private_mode(path: &Path) -> bool {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::metadata(path).map_or(false, |m| m.permissions().mode() & 0o077 == 0)
+        std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o077 == 0)
     }
     #[cfg(not(unix))]
     {
