@@ -79,6 +79,28 @@ struct RawConfig {
     routes: Vec<RawRoute>,
     #[serde(default)]
     routing: RawRouting,
+    #[serde(default)]
+    health: RawHealth,
+    #[serde(default)]
+    logs: RawLogs,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHealth {
+    probe_interval_secs: Option<f64>,
+    breaker_failures: Option<u32>,
+    breaker_open_secs: Option<f64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLogs {
+    enabled: Option<bool>,
+    bodies: Option<bool>,
+    max_body_bytes: Option<usize>,
+    retention_rows: Option<u64>,
+    retention_days: Option<f64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -201,6 +223,30 @@ pub struct Config {
     pub providers: Vec<ProviderConfig>,
     pub routes: Vec<RouteConfig>,
     pub routing: RoutingConfig,
+    pub health: HealthConfig,
+    pub logs: LogsConfig,
+}
+
+/// Provider probes and the circuit breaker.
+#[derive(Debug, Clone)]
+pub struct HealthConfig {
+    pub probe_interval: Duration,
+    /// Consecutive failures that open a provider's breaker.
+    pub breaker_failures: u32,
+    /// How long an open breaker keeps requests away before one is let through.
+    pub breaker_open: Duration,
+}
+
+/// The request log.
+#[derive(Debug, Clone)]
+pub struct LogsConfig {
+    /// Keep a request log in the data directory (off: metrics still count).
+    pub enabled: bool,
+    /// Keep request and response bodies (off by default; credentials are never stored).
+    pub bodies: bool,
+    pub max_body_bytes: usize,
+    pub retention_rows: u64,
+    pub retention: Duration,
 }
 
 /// How requests find providers beyond per-model routes.
@@ -356,6 +402,18 @@ fn unreachable_config() -> Config {
             retries: 1,
             retry_backoff: Duration::from_millis(250),
             max_retry_wait: Duration::from_secs(10),
+        },
+        health: HealthConfig {
+            probe_interval: Duration::from_secs(30),
+            breaker_failures: 5,
+            breaker_open: Duration::from_secs(30),
+        },
+        logs: LogsConfig {
+            enabled: true,
+            bodies: false,
+            max_body_bytes: 64 * 1024,
+            retention_rows: 100_000,
+            retention: Duration::from_secs(30 * 86_400),
         },
     }
 }
@@ -558,12 +616,36 @@ fn validate(raw: RawConfig, env: &Env) -> Result<Config, ConfigError> {
         ));
     }
 
+    let health = HealthConfig {
+        probe_interval: secs(
+            raw.health.probe_interval_secs.unwrap_or(30.0).max(1.0),
+            "health.probe_interval_secs",
+        )?,
+        breaker_failures: raw.health.breaker_failures.unwrap_or(5).max(1),
+        breaker_open: secs(
+            raw.health.breaker_open_secs.unwrap_or(30.0),
+            "health.breaker_open_secs",
+        )?,
+    };
+    let logs = LogsConfig {
+        enabled: raw.logs.enabled.unwrap_or(true),
+        bodies: raw.logs.bodies.unwrap_or(false),
+        max_body_bytes: raw.logs.max_body_bytes.unwrap_or(64 * 1024),
+        retention_rows: raw.logs.retention_rows.unwrap_or(100_000),
+        retention: secs(
+            raw.logs.retention_days.unwrap_or(30.0) * 86_400.0,
+            "logs.retention_days",
+        )?,
+    };
+
     Ok(Config {
         server,
         mock,
         providers,
         routes,
         routing,
+        health,
+        logs,
     })
 }
 

@@ -56,6 +56,12 @@ pub enum GatewayError {
     },
     #[error(transparent)]
     Upstream(Box<UpstreamError>),
+    /// A provider's circuit breaker is open (it failed repeatedly); retry after the pause.
+    #[error("{message}")]
+    ProviderUnavailable {
+        message: String,
+        retry_after_secs: u64,
+    },
     /// A bug or an impossible state; the message is safe to show.
     #[error("internal error: {0}")]
     Internal(String),
@@ -107,8 +113,14 @@ impl GatewayError {
             GatewayError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             GatewayError::MockFault { status, .. } => *status,
             GatewayError::Upstream(e) => e.status_code(),
+            GatewayError::ProviderUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             GatewayError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
+    }
+
+    /// The envelope's `type`, also used as the outcome of an attempt in request logs.
+    pub fn kind(&self) -> &'static str {
+        self.envelope_parts().0
     }
 
     /// The `(type, code, param)` triple of the OpenAI envelope.
@@ -152,6 +164,9 @@ impl GatewayError {
                 ("timeout_error", Some("upstream_timeout"), None)
             }
             GatewayError::Upstream(_) => ("upstream_error", Some("upstream_unavailable"), None),
+            GatewayError::ProviderUnavailable { .. } => {
+                ("server_error", Some("provider_unavailable"), None)
+            }
             GatewayError::Internal(_) => ("server_error", None, None),
         }
     }
@@ -194,8 +209,28 @@ const PASSED_ERROR_HEADERS: &[&str] = &[
     "x-ratelimit-reset-tokens",
 ];
 
+/// What a response's error was, left in its extensions for the request log (converting an error to a
+/// response has no side effects; the middleware that records requests reads this).
+#[derive(Debug, Clone)]
+pub struct ErrorInfo {
+    pub kind: &'static str,
+    pub message: String,
+}
+
 impl IntoResponse for GatewayError {
     fn into_response(self) -> Response {
+        let info = ErrorInfo {
+            kind: self.kind(),
+            message: self.to_string(),
+        };
+        let mut response = self.response_without_info();
+        response.extensions_mut().insert(info);
+        response
+    }
+}
+
+impl GatewayError {
+    fn response_without_info(self) -> Response {
         let status = self.status_code();
         if let GatewayError::Upstream(upstream) = &self {
             if let UpstreamError::Status {
@@ -227,12 +262,18 @@ impl IntoResponse for GatewayError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
-        if let GatewayError::MockFault {
-            retry_after_secs: Some(secs),
-            ..
-        } = &self
-        {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from(*secs));
+        match &self {
+            GatewayError::MockFault {
+                retry_after_secs: Some(secs),
+                ..
+            }
+            | GatewayError::ProviderUnavailable {
+                retry_after_secs: secs,
+                ..
+            } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(*secs));
+            }
+            _ => {}
         }
         response
     }

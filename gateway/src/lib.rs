@@ -73,6 +73,7 @@ pub struct Gateway {
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
     watcher: JoinHandle<()>,
+    prober: JoinHandle<()>,
     grace: Duration,
     state: Arc<server::AppState>,
 }
@@ -138,6 +139,7 @@ impl Gateway {
             tokio::task::spawn_blocking(providers::mock::tokens::warm_up);
         }
         let server_config = config.server.clone();
+        let (live_logs, live_health) = (config.logs.clone(), config.health.clone());
         let live =
             reload::build_live(config, None).map_err(|e| StartError::Provider(e.to_string()))?;
         let state = Arc::new(server::AppState {
@@ -146,8 +148,13 @@ impl Gateway {
             keys,
             source: reload::ConfigSource::new(options.config_path, options.env),
             started: Instant::now(),
+            recorder: observe::Recorder::start(Vec::new(), log_settings(&live_logs)),
+            health: Arc::new(observe::health::HealthBoard::new(health_settings(
+                &live_health,
+            ))),
         });
         let watcher = tokio::spawn(watch_config(state.clone()));
+        let prober = tokio::spawn(probe_providers(state.clone()));
         let app = server::router(state.clone());
         let (tx, rx) = oneshot::channel::<()>();
         let listener = listener.tap_io(|tcp| {
@@ -166,6 +173,7 @@ impl Gateway {
             shutdown: Some(tx),
             task,
             watcher,
+            prober,
             grace: server_config.shutdown_grace,
             state,
         })
@@ -206,10 +214,24 @@ impl Gateway {
         server::health_snapshot(&self.state)
     }
 
+    /// A counter that moves whenever a provider changes state (for the tray and notifications);
+    /// read the states with [`Gateway::health`].
+    pub fn subscribe_health(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.state.health.subscribe()
+    }
+
+    /// Request records as the log writer finishes them (a live tail; slow receivers skip ahead).
+    pub fn subscribe_requests(
+        &self,
+    ) -> tokio::sync::broadcast::Receiver<Arc<observe::RequestRecord>> {
+        self.state.recorder.subscribe()
+    }
+
     /// Stops accepting connections and lets in-flight requests finish, for at most the configured
     /// grace period; whatever is still running then is cut off.
     pub async fn shutdown(mut self) {
         self.watcher.abort();
+        self.prober.abort();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -255,6 +277,10 @@ async fn watch_config(state: Arc<server::AppState>) {
                 let previous = state.live();
                 match reload::build_live(config, Some(&previous)) {
                     Ok(live) => {
+                        state.recorder.set_settings(log_settings(&live.config.logs));
+                        state
+                            .health
+                            .set_settings(health_settings(&live.config.health));
                         state.live.store(Arc::new(live));
                         tracing::info!("config reloaded");
                     }
@@ -265,5 +291,41 @@ async fn watch_config(state: Arc<server::AppState>) {
                 tracing::error!("config not applied, the last good one stays in force: {e}")
             }
         }
+    }
+}
+
+fn log_settings(c: &config::LogsConfig) -> observe::LogSettings {
+    observe::LogSettings {
+        bodies: c.bodies,
+        max_body_bytes: c.max_body_bytes,
+    }
+}
+
+fn health_settings(c: &config::HealthConfig) -> observe::health::Settings {
+    observe::health::Settings {
+        failures_to_open: c.breaker_failures,
+        open_for: c.breaker_open,
+    }
+}
+
+/// Probes every provider now and then (cheaply: its model list), feeding the health board.
+async fn probe_providers(state: Arc<server::AppState>) {
+    loop {
+        // Start-up discovery already tells how providers are; the first probe comes one interval later.
+        let interval = state.live().config.health.probe_interval;
+        tokio::time::sleep(interval).await;
+        let live = state.live();
+        let probes = live.registry.providers().iter().map(|p| {
+            let p = p.clone();
+            let health = state.health.clone();
+            async move {
+                let started = Instant::now();
+                match p.probe().await {
+                    Ok(()) => health.success(p.id(), started.elapsed().as_secs_f64() * 1000.0),
+                    Err(e) => health.failure(p.id(), &e, false),
+                }
+            }
+        });
+        futures_util::future::join_all(probes).await;
     }
 }

@@ -35,6 +35,10 @@ pub struct AppState {
     pub keys: KeyStore,
     pub source: ConfigSource,
     pub started: Instant,
+    /// Request records on their way to the log, metrics, the live tail.
+    pub recorder: Arc<crate::observe::Recorder>,
+    /// Provider states and circuit breakers, fed by probes and real traffic.
+    pub health: Arc<crate::observe::health::HealthBoard>,
 }
 
 impl AppState {
@@ -119,6 +123,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .nest("/admin", crate::admin::routes(state.clone()))
         .merge(bare_rerank)
         .route("/health", get(health))
+        .route("/metrics", get(metrics))
         .route("/", get(root).head(|| async { StatusCode::OK }))
         .route("/ui", get(crate::status_page::page))
         .route("/ui/", get(crate::status_page::page))
@@ -216,12 +221,34 @@ async fn front_door(State(state): State<Arc<AppState>>, request: Request, next: 
                 .any(|h| h == "*" || *h == name || h.eq_ignore_ascii_case(host));
         (!allowed).then_some(name)
     });
-    let mut response = match refused {
-        Some(name) => {
+    let id = format!("req_{:016x}{:08x}", fastrand::u64(..), fastrand::u32(..));
+    // Model API requests get a record in the request log; the dashboard's own calls do not.
+    let recorded = uri.path().starts_with("/v1/") || uri.path() == "/rerank";
+    let ctx = recorded.then(|| {
+        let record = crate::observe::RequestRecord {
+            id: id.clone(),
+            started_at: unix_millis(),
+            client: crate::observe::client::identify(request.headers()),
+            method: method.to_string(),
+            endpoint: uri.path().to_owned(),
+            bytes_in: request
+                .headers()
+                .get(header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0),
+            ..Default::default()
+        };
+        state.recorder.metrics.in_flight_start();
+        crate::observe::RequestCtx::new(record, state.recorder.settings())
+    });
+    let mut response = match (refused, &ctx) {
+        (Some(name), _) => {
             tracing::warn!(host = %name, path = %uri.path(), "refused a request for a foreign host name");
             GatewayError::HostNotAllowed(name).into_response()
         }
-        None => next.run(request).await,
+        (None, Some(ctx)) => ctx.clone().scope(next.run(request)).await,
+        (None, None) => next.run(request).await,
     };
     if response.status() == StatusCode::METHOD_NOT_ALLOWED
         && !response.headers().contains_key(header::CONTENT_TYPE)
@@ -236,9 +263,27 @@ async fn front_door(State(state): State<Arc<AppState>>, request: Request, next: 
             response.headers_mut().insert(header::ALLOW, allow);
         }
     }
-    let id = format!("req_{:016x}{:08x}", fastrand::u64(..), fastrand::u32(..));
     if let Ok(v) = HeaderValue::from_str(&id) {
         response.headers_mut().insert("x-request-id", v);
+    }
+    if let Some(ctx) = ctx {
+        let status = response.status().as_u16();
+        let error = response
+            .extensions()
+            .get::<crate::error::ErrorInfo>()
+            .cloned();
+        ctx.update(|p| {
+            p.record.status = status;
+            if let Some(e) = error {
+                p.record.error_type = Some(e.kind.to_owned());
+                p.record.error_message = Some(e.message);
+            }
+        });
+        let keep = state.recorder.settings().max_body_bytes;
+        let (parts, body) = response.into_parts();
+        let observed =
+            crate::observe::body::ObservedBody::new(body, ctx, state.recorder.clone(), keep);
+        response = Response::from_parts(parts, Body::new(observed));
     }
     tracing::info!(
         target: "switchboard::access",
@@ -247,6 +292,12 @@ async fn front_door(State(state): State<Arc<AppState>>, request: Request, next: 
         "request"
     );
     response
+}
+
+fn unix_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 async fn route_not_found(method: Method, uri: axum::http::Uri) -> GatewayError {
@@ -269,6 +320,15 @@ pub fn display_host(ip: IpAddr) -> String {
     }
 }
 
+async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    let mut r = state.recorder.metrics.render().into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    r
+}
+
 async fn health(State(state): State<Arc<AppState>>) -> Json<Value> {
     Json(health_snapshot(&state))
 }
@@ -280,15 +340,28 @@ pub fn health_snapshot(state: &AppState) -> Value {
         .registry
         .providers()
         .iter()
-        .map(|p| p.health())
+        .map(|p| {
+            let mut h = p.health();
+            if let (Some(board), Some(obj)) = (state.health.describe(p.id()), h.as_object_mut()) {
+                if let Some(fields) = board.as_object() {
+                    for (k, v) in fields {
+                        obj.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+            h
+        })
         .collect();
-    let degraded = providers.iter().any(|p| p["status"] == "down");
+    let degraded = providers
+        .iter()
+        .any(|p| p["status"] == "down" || p["status"] == "degraded");
     json!({
         "status": if degraded { "degraded" } else { "ok" },
         "version": env!("CARGO_PKG_VERSION"),
         "uptime_secs": state.started.elapsed().as_secs(),
         "providers": providers,
         "config_error": state.source.last_error(),
+        "log_dropped": state.recorder.dropped(),
         "keys_required": !state.keys.is_empty(),
     })
 }
@@ -369,6 +442,13 @@ pub(crate) async fn dispatch(
     typed: Typed,
 ) -> Result<Reply, GatewayError> {
     let live = state.live();
+    crate::observe::note(|p| {
+        p.record.requested_model = Some(typed.model().to_owned());
+        p.record.stream = typed.stream();
+        // Kept (cheaply: a reference) for the log when bodies are on, and so the writer can count
+        // prompt tokens when the answer carries no usage.
+        p.request_body = Some(body.clone());
+    });
     let plan = live.registry.plan(typed.model(), typed.endpoint()).await?;
     let body = crate::params::apply(&typed, body, &plan.params)?;
     let attempts_per_target = plan.retries as usize + 1;
@@ -379,6 +459,21 @@ pub(crate) async fn dispatch(
     let mut last_error = None;
     let mut attempt = 0;
     for (t, target) in plan.targets.iter().enumerate() {
+        let provider_id = target.provider.id().to_owned();
+        let more_targets = t + 1 < plan.targets.len();
+        if let crate::observe::health::Admission::Refused(wait) = state.health.admit(&provider_id) {
+            note_attempt(&provider_id, &target.model, "breaker_open", None, 0.0);
+            if more_targets {
+                continue;
+            }
+            return Err(last_error.unwrap_or_else(|| GatewayError::ProviderUnavailable {
+                message: format!(
+                    "provider '{provider_id}' is failing and is paused for {} s; retry then, or add a fallback target to the route",
+                    wait.as_secs().max(1)
+                ),
+                retry_after_secs: wait.as_secs().max(1),
+            }));
+        }
         for retry in 0..attempts_per_target {
             attempt += 1;
             let typed = match first.take() {
@@ -394,20 +489,47 @@ pub(crate) async fn dispatch(
                 upstream_model: target.model.clone(),
                 client_headers: headers.clone(),
             };
-            let error = match target.provider.call(call).await {
-                Ok(reply) => return Ok(reply),
+            let started = Instant::now();
+            let result = target.provider.call(call).await;
+            let ms = started.elapsed().as_secs_f64() * 1000.0;
+            let error = match result {
+                Ok(reply) => {
+                    state.health.success(&provider_id, ms);
+                    note_attempt(&provider_id, &target.model, "ok", Some(200), ms);
+                    crate::observe::note(|p| {
+                        p.record.provider = Some(provider_id.clone());
+                        p.record.upstream_model = Some(target.model.clone());
+                        p.record.upstream_ms = Some(ms);
+                    });
+                    return Ok(reply);
+                }
                 Err(e) => e,
             };
+            let status = error.status_code();
+            note_attempt(
+                &provider_id,
+                &target.model,
+                error.kind(),
+                Some(status.as_u16()),
+                ms,
+            );
+            if status == StatusCode::TOO_MANY_REQUESTS {
+                state.health.failure(&provider_id, &error.to_string(), true);
+            } else if status.is_server_error() {
+                state
+                    .health
+                    .failure(&provider_id, &error.to_string(), false);
+            }
+            crate::observe::note(|p| {
+                p.record.provider = Some(provider_id.clone());
+                p.record.upstream_model = Some(target.model.clone());
+            });
             let Some(wait) = retry_delay(&error, retry as u32, plan.backoff) else {
                 return Err(error);
             };
-            tracing::info!(
-                provider = target.provider.id(), model = %target.model, attempt,
-                "attempt failed: {error}"
-            );
+            tracing::info!(provider = %provider_id, model = %target.model, attempt, "attempt failed: {error}");
             last_error = Some(error);
             let more_here = retry + 1 < attempts_per_target;
-            let more_targets = t + 1 < plan.targets.len();
             if more_here && wait <= plan.max_retry_wait {
                 tokio::time::sleep(wait).await;
             } else if more_here && more_targets {
@@ -421,6 +543,18 @@ pub(crate) async fn dispatch(
     }
     drop(spare);
     Err(last_error.unwrap_or_else(|| GatewayError::Internal("no provider was tried".into())))
+}
+
+fn note_attempt(provider: &str, model: &str, outcome: &str, status: Option<u16>, ms: f64) {
+    crate::observe::note(|p| {
+        p.record.attempts.push(crate::observe::Attempt {
+            provider: provider.to_owned(),
+            model: model.to_owned(),
+            outcome: outcome.to_owned(),
+            status,
+            ms,
+        })
+    });
 }
 
 /// How long to wait before trying again after `error`, or `None` when it is not worth retrying.

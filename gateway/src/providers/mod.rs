@@ -249,6 +249,15 @@ impl Provider {
         }
     }
 
+    /// Checks that the provider answers: its model list, fetched again (the mock always answers).
+    pub async fn probe(&self) -> Result<(), String> {
+        match self {
+            Provider::Mock(_) => Ok(()),
+            Provider::OpenAi(p) => p.probe().await,
+            Provider::Anthropic(p) => p.probe().await,
+        }
+    }
+
     /// Refreshes the model list from the upstream where the provider discovers it; a no-op otherwise.
     pub async fn refresh_models(&self) {
         match self {

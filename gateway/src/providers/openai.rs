@@ -150,6 +150,24 @@ impl OpenAiProvider {
                 .unwrap_or(true)
     }
 
+    /// Checks that the upstream answers, with the cheapest call there is: its model list. A
+    /// discovering provider keeps what it learns.
+    pub async fn probe(&self) -> Result<(), String> {
+        if self.discovers() {
+            self.refresh_models().await;
+            return match self
+                .discovery
+                .read()
+                .ok()
+                .and_then(|d| d.last_error.clone())
+            {
+                Some(e) => Err(e),
+                None => Ok(()),
+            };
+        }
+        self.fetch_models().await.map(|_| ())
+    }
+
     /// Asks the upstream for its models (`GET {base}/models`). Concurrent callers share one request.
     pub async fn refresh_models(&self) {
         if !self.discovers() {

@@ -7,6 +7,7 @@ mod access;
 mod errors;
 mod lifecycle;
 mod mock_provider;
+mod observe;
 mod proxy;
 mod reload;
 mod routing;
