@@ -34,6 +34,10 @@ pub fn routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/providers/{id}", put(put_provider).delete(delete_provider))
         .route("/routes/{*model}", put(put_route).delete(delete_route))
         .route("/routing", put(put_routing))
+        .route("/health", get(health_now))
+        .route("/health/stream", get(health_stream))
+        .route("/system", get(system))
+        .route("/discover", get(discover))
         .layer(middleware::from_fn_with_state(
             state,
             crate::auth::admin_guard,
@@ -433,4 +437,85 @@ async fn put_routing(
         }
         Ok(())
     })
+}
+
+async fn health_now(State(state): State<Arc<AppState>>) -> Json<Value> {
+    Json(crate::server::health_snapshot(&state))
+}
+
+/// Provider state changes as server-sent events: the current state at once, then one `health` event
+/// per change, with `: keep-alive` comments in between.
+async fn health_stream(State(state): State<Arc<AppState>>) -> axum::response::Response {
+    let changes = state.health.subscribe();
+    let first = crate::server::health_snapshot(&state);
+    let events = futures_util::stream::unfold(
+        (state, changes, Some(first)),
+        |(state, mut changes, first)| async move {
+            if let Some(snapshot) = first {
+                return Some((
+                    Ok::<_, std::convert::Infallible>(health_event(&snapshot)),
+                    (state, changes, None),
+                ));
+            }
+            let event = tokio::select! {
+                changed = changes.changed() => match changed {
+                    Ok(()) => health_event(&crate::server::health_snapshot(&state)),
+                    Err(_) => return None,
+                },
+                () = tokio::time::sleep(std::time::Duration::from_secs(15)) => bytes::Bytes::from_static(b": keep-alive\n\n"),
+            };
+            Some((Ok(event), (state, changes, None)))
+        },
+    );
+    let mut r = axum::response::Response::new(axum::body::Body::from_stream(events));
+    r.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("text/event-stream"),
+    );
+    r
+}
+
+fn health_event(snapshot: &Value) -> bytes::Bytes {
+    bytes::Bytes::from(format!("event: health\ndata: {snapshot}\n\n"))
+}
+
+async fn system(State(state): State<Arc<AppState>>) -> Json<Value> {
+    let monitor = state.system.clone();
+    let mut out = tokio::task::spawn_blocking(move || monitor.snapshot())
+        .await
+        .unwrap_or_default();
+    out["log_dropped"] = json!(state.recorder.dropped());
+    Json(out)
+}
+
+/// Local runtimes answering on this machine, ready to add as providers.
+async fn discover(State(state): State<Arc<AppState>>) -> Json<Value> {
+    let live = state.live();
+    let monitor = state.system.clone();
+    let processes = tokio::task::spawn_blocking(move || monitor.process_names())
+        .await
+        .unwrap_or_default();
+    let found = crate::observe::discover::discover(
+        &live.config.discovery.ports,
+        &processes,
+        live.config.discovery.timeout,
+    )
+    .await;
+    let configured: Vec<&str> = live
+        .config
+        .providers
+        .iter()
+        .map(|p| p.base_url.as_str())
+        .collect();
+    let data: Vec<Value> = found
+        .iter()
+        .map(|f| {
+            let mut v = serde_json::to_value(f).unwrap_or_default();
+            v["configured"] = json!(configured
+                .iter()
+                .any(|b| b.trim_end_matches("/v1") == f.base_url.trim_end_matches("/v1")));
+            v
+        })
+        .collect();
+    Json(json!({ "object": "list", "data": data }))
 }

@@ -83,6 +83,16 @@ struct RawConfig {
     health: RawHealth,
     #[serde(default)]
     logs: RawLogs,
+    #[serde(default)]
+    discovery: RawDiscovery,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDiscovery {
+    #[serde(default)]
+    ports: BTreeMap<String, u16>,
+    timeout_ms: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -225,6 +235,14 @@ pub struct Config {
     pub routing: RoutingConfig,
     pub health: HealthConfig,
     pub logs: LogsConfig,
+    pub discovery: DiscoveryConfig,
+}
+
+/// Local-runtime discovery: ports to look at (by runtime id, overriding the usual ones).
+#[derive(Debug, Clone)]
+pub struct DiscoveryConfig {
+    pub ports: BTreeMap<String, u16>,
+    pub timeout: Duration,
 }
 
 /// Provider probes and the circuit breaker.
@@ -414,6 +432,10 @@ fn unreachable_config() -> Config {
             max_body_bytes: 64 * 1024,
             retention_rows: 100_000,
             retention: Duration::from_secs(30 * 86_400),
+        },
+        discovery: DiscoveryConfig {
+            ports: BTreeMap::new(),
+            timeout: Duration::from_millis(400),
         },
     }
 }
@@ -646,6 +668,10 @@ fn validate(raw: RawConfig, env: &Env) -> Result<Config, ConfigError> {
         routing,
         health,
         logs,
+        discovery: DiscoveryConfig {
+            ports: raw.discovery.ports,
+            timeout: Duration::from_millis(raw.discovery.timeout_ms.unwrap_or(400)),
+        },
     })
 }
 

@@ -152,6 +152,7 @@ impl Gateway {
             health: Arc::new(observe::health::HealthBoard::new(health_settings(
                 &live_health,
             ))),
+            system: Arc::new(observe::system::SystemMonitor::default()),
         });
         let watcher = tokio::spawn(watch_config(state.clone()));
         let prober = tokio::spawn(probe_providers(state.clone()));

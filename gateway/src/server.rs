@@ -39,6 +39,7 @@ pub struct AppState {
     pub recorder: Arc<crate::observe::Recorder>,
     /// Provider states and circuit breakers, fed by probes and real traffic.
     pub health: Arc<crate::observe::health::HealthBoard>,
+    pub system: Arc<crate::observe::system::SystemMonitor>,
 }
 
 impl AppState {

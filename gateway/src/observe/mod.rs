@@ -11,8 +11,10 @@
 
 pub mod body;
 pub mod client;
+pub mod discover;
 pub mod health;
 pub mod metrics;
+pub mod system;
 pub mod usage;
 
 use std::sync::atomic::{AtomicU64, Ordering};

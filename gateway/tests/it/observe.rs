@@ -264,3 +264,128 @@ async fn health_follows_an_upstream_down_and_back_and_the_breaker_opens_and_clos
     );
     assert_eq!(gw.health()["status"], "ok");
 }
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(9)
+}
+
+#[tokio::test]
+async fn discovery_finds_fake_runtimes_on_their_ports_and_they_can_be_added() {
+    let ollama = upstream(Router::new().route(
+        "/api/tags",
+        get(|| async {
+            axum::Json(json!({"models": [{"name": "llama3.2:3b", "model": "llama3.2:3b"}]}))
+        }),
+    ))
+    .await;
+    let vllm = upstream(Router::new().route("/v1/models", get(|| async { axum::Json(json!({"object": "list", "data": [{"id": "Qwen/Qwen2.5-7B-Instruct", "object": "model"}]})) }))).await;
+    let port = |u: &str| {
+        u.rsplit(':')
+            .next()
+            .and_then(|p| p.parse::<u16>().ok())
+            .unwrap_or(0)
+    };
+    let dir = temp_dir("discover");
+    let config = format!(
+        "[discovery]\nports = {{ ollama = {}, vllm = {}, lmstudio = {}, llamacpp = {}, jan = {}, localai = {} }}\n",
+        port(&ollama), port(&vllm), free_port(), free_port(), free_port(), free_port()
+    );
+    let (gw, _) = file_gateway(&config, &dir).await;
+    let origin = format!("http://{}", gw.local_addr());
+    let (s, v) = get_json(&format!("{origin}/admin/discover")).await;
+    assert_eq!(s, 200);
+    let mut found: Vec<(String, Vec<String>)> = v["data"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| {
+            (
+                f["id"].as_str().unwrap_or("").to_owned(),
+                f["models"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|m| m.as_str().map(str::to_owned))
+                    .collect(),
+            )
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        vec![
+            ("ollama".into(), vec!["llama3.2:3b".into()]),
+            ("vllm".into(), vec!["Qwen/Qwen2.5-7B-Instruct".into()])
+        ],
+        "{v}"
+    );
+    let vllm_entry = v["data"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|f| f["id"] == "vllm")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(vllm_entry["configured"], false);
+    // One click: the suggested entry goes straight into the admin API.
+    let r = client()
+        .put(format!("{origin}/admin/providers/vllm"))
+        .json(&vllm_entry["provider"])
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.status(), 200);
+    let (_, v) = get_json(&format!("{origin}/admin/discover")).await;
+    assert!(v["data"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|f| f["id"] == "vllm" && f["configured"] == true));
+    let (_, models) = get_json(&format!("{origin}/v1/models")).await;
+    assert!(
+        models["data"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|m| m["id"] == "Qwen/Qwen2.5-7B-Instruct"),
+        "{models}"
+    );
+}
+
+#[tokio::test]
+async fn system_view_and_health_stream() {
+    let gw = mock_gateway().await;
+    let origin = format!("http://{}", gw.local_addr());
+    let (s, v) = get_json(&format!("{origin}/admin/system")).await;
+    assert_eq!(s, 200);
+    assert!(
+        v["gateway"]["memory_bytes"].as_u64().unwrap_or(0) > 1_000_000,
+        "{v}"
+    );
+    assert!(v["system"]["total_memory_bytes"].as_u64().unwrap_or(0) > 0);
+
+    let r = client()
+        .get(format!("{origin}/admin/health/stream"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap_or("")
+        .starts_with("text/event-stream"));
+    let mut stream = r.bytes_stream();
+    let first = tokio::time::timeout(Duration::from_secs(5), stream.next())
+        .await
+        .ok()
+        .flatten()
+        .and_then(Result::ok)
+        .unwrap_or_default();
+    let first = String::from_utf8_lossy(&first).to_string();
+    assert!(
+        first.starts_with("event: health\ndata: {") && first.contains("\"mock\""),
+        "{first}"
+    );
+}
