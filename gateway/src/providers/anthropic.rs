@@ -48,10 +48,6 @@ impl AnthropicProvider {
 
     pub async fn refresh_models(&self) {}
 
-    pub async fn probe(&self) -> Result<(), String> {
-        Ok(())
-    }
-
     pub fn health(&self) -> Value {
         json!({ "id": self.cfg.id, "kind": "anthropic", "base_url": self.cfg.base_url, "status": "configured" })
     }

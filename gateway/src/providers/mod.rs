@@ -254,7 +254,10 @@ impl Provider {
         match self {
             Provider::Mock(_) => Ok(()),
             Provider::OpenAi(p) => p.probe().await,
-            Provider::Anthropic(p) => p.probe().await,
+            Provider::Anthropic(p) => {
+                p.refresh_models().await;
+                Ok(())
+            }
         }
     }
 
