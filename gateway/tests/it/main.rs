@@ -4,9 +4,11 @@
 mod support;
 
 mod access;
+mod credentials;
 mod errors;
 mod lifecycle;
 mod mock_provider;
+mod provider_kinds;
 mod proxy;
 mod reload;
 mod routing;
