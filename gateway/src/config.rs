@@ -13,6 +13,14 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+mod provider;
+
+pub use provider::{
+    AuthStyle, KeySource, ProviderConfig, ProviderKind, ProxyEnv, Quirks, ReasoningField,
+    TokenLimitField, AZURE_API_VERSION,
+};
+use provider::{ProviderContext, RawProvider};
+
 /// Where configuration errors come from and what is wrong, worded for the person editing the file.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -135,6 +143,8 @@ struct RawServer {
     max_body_bytes: Option<usize>,
     shutdown_grace_secs: Option<f64>,
     data_dir: Option<std::path::PathBuf>,
+    /// Extra root certificates (PEM) trusted for every upstream without a `ca_file` of its own.
+    ca_file: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -159,29 +169,6 @@ struct RawMockModel {
     tokens_per_second: Option<f64>,
     reasoning: Option<ReasoningFormat>,
     error_rate: Option<f64>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawProvider {
-    id: String,
-    kind: ProviderKind,
-    base_url: String,
-    api_key: Option<RawSecret>,
-    #[serde(default)]
-    models: Vec<String>,
-    timeout_secs: Option<f64>,
-    connect_timeout_secs: Option<f64>,
-    #[serde(default)]
-    headers: BTreeMap<String, String>,
-    responses_api: Option<bool>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum RawSecret {
-    Literal(String),
-    Env { env: String },
 }
 
 #[derive(Debug, Deserialize)]
@@ -215,15 +202,6 @@ pub enum MockModelKind {
     Reasoning,
     Embedding,
     Rerank,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ProviderKind {
-    /// Any OpenAI-compatible endpoint.
-    Openai,
-    /// Anthropic's Messages API.
-    Anthropic,
 }
 
 #[derive(Debug, Clone)]
@@ -323,21 +301,6 @@ pub struct MockModelConfig {
 }
 
 #[derive(Debug, Clone)]
-pub struct ProviderConfig {
-    pub id: String,
-    pub kind: ProviderKind,
-    /// Without a trailing slash, e.g. `http://127.0.0.1:8000/v1`.
-    pub base_url: String,
-    pub api_key: Option<Secret>,
-    pub models: Vec<String>,
-    pub timeout: Duration,
-    pub connect_timeout: Duration,
-    pub headers: Vec<(String, Secret)>,
-    /// Whether the upstream serves OpenAI's Responses API itself (otherwise it is translated).
-    pub responses_api: bool,
-}
-
-#[derive(Debug, Clone)]
 pub struct RouteConfig {
     pub model: String,
     /// `provider:model` names, tried in order.
@@ -360,12 +323,28 @@ pub const PRESET_MOCK_MODELS: &[(&str, MockModelKind)] = &[
     ("mock-rerank-v1", MockModelKind::Rerank),
 ];
 
-/// Reads what the environment says about defaults (`ENABLE_REASONING`), so tests can pass their own.
+/// What the environment says, read once by the caller so tests can pass their own: defaults
+/// (`ENABLE_REASONING`), `FORCE_MOCK_OPENAI`, the `OPENAI_*` variables that seed a provider, upstream
+/// proxies, and the variables `api_key = { env = "NAME" }` reads.
 #[derive(Debug, Clone, Default)]
 pub struct Env {
     pub enable_reasoning: Option<String>,
     /// `FORCE_MOCK_OPENAI=1`: every request goes to the mock provider.
     pub force_mock: bool,
+    /// `OPENAI_API_BASE`, else `OPENAI_BASE_URL`.
+    pub openai_base_url: Option<String>,
+    /// `OPENAI_API_KEY`.
+    pub openai_api_key: Option<Secret>,
+    /// `OPENAI_MODEL`: the default route of the seeded provider.
+    pub openai_model: Option<String>,
+    /// `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`.
+    pub proxy: ProxyEnv,
+    /// The data directory when the file sets no `server.data_dir` (the CLI passes the platform's).
+    pub data_dir: Option<std::path::PathBuf>,
+    /// Whether `{ keychain = "…" }` may use the OS keychain (else only the secrets file).
+    pub os_keychain: bool,
+    /// The variables `{ env = "NAME" }` reads; `None` reads the process environment.
+    pub vars: Option<BTreeMap<String, Secret>>,
 }
 
 impl Env {
@@ -378,9 +357,33 @@ impl Env {
                 )
             })
         };
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        // Proxy variables are conventionally honoured in either case.
+        let either = |name: &str| var(name).or_else(|| var(&name.to_ascii_lowercase()));
         Env {
             enable_reasoning: std::env::var("ENABLE_REASONING").ok(),
             force_mock: truthy("FORCE_MOCK_OPENAI"),
+            openai_base_url: var("OPENAI_API_BASE").or_else(|| var("OPENAI_BASE_URL")),
+            openai_api_key: var("OPENAI_API_KEY").map(Secret::new),
+            openai_model: var("OPENAI_MODEL"),
+            proxy: ProxyEnv {
+                http: either("HTTP_PROXY").map(Secret::new),
+                https: either("HTTPS_PROXY").map(Secret::new),
+                all: either("ALL_PROXY").map(Secret::new),
+                no_proxy: either("NO_PROXY"),
+                system: true,
+            },
+            data_dir: None,
+            os_keychain: true,
+            vars: None,
+        }
+    }
+
+    /// A variable for `{ env = "NAME" }`.
+    pub fn var(&self, name: &str) -> Option<String> {
+        match &self.vars {
+            Some(vars) => vars.get(name).map(|v| v.expose().to_owned()),
+            None => std::env::var(name).ok(),
         }
     }
 }
@@ -504,7 +507,7 @@ fn validate(raw: RawConfig, env: &Env) -> Result<Config, ConfigError> {
             .collect(),
         cors_origins: raw.server.cors_origins,
         max_body_bytes: raw.server.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY_BYTES),
-        data_dir: raw.server.data_dir,
+        data_dir: raw.server.data_dir.or_else(|| env.data_dir.clone()),
         shutdown_grace: secs(
             raw.server.shutdown_grace_secs.unwrap_or(10.0),
             "server.shutdown_grace_secs",
@@ -580,9 +583,27 @@ fn validate(raw: RawConfig, env: &Env) -> Result<Config, ConfigError> {
         models,
     };
 
-    let mut providers = Vec::with_capacity(raw.providers.len());
+    let secrets = if env.os_keychain {
+        crate::secrets::SecretStore::new(server.data_dir.as_deref())
+    } else {
+        crate::secrets::SecretStore::without_keychain(server.data_dir.as_deref())
+    };
+    let ctx = ProviderContext {
+        env,
+        secrets: &secrets,
+        ca_file: raw.server.ca_file.as_deref(),
+    };
+    let mut providers = Vec::with_capacity(raw.providers.len() + 1);
     for p in raw.providers {
-        providers.push(validate_provider(p)?);
+        providers.push(provider::validate_provider(p, &ctx)?);
+    }
+    // OPENAI_API_BASE & co. seed a provider `env` unless the file has one of that name.
+    let mut env_default = None;
+    if let Some((p, default)) = provider::env_provider(env, &ctx)? {
+        if !providers.iter().any(|q| q.id == p.id) {
+            providers.push(p);
+            env_default = default;
+        }
     }
     let mut seen = std::collections::HashSet::new();
     for p in &providers {
@@ -616,13 +637,14 @@ fn validate(raw: RawConfig, env: &Env) -> Result<Config, ConfigError> {
     }
 
     let ignore_client_model = raw.routing.ignore_client_model.unwrap_or(false);
-    if ignore_client_model && raw.routing.default.is_none() {
+    let default = raw.routing.default.or(env_default);
+    if ignore_client_model && default.is_none() {
         return Err(ConfigError::Invalid(
             "routing.ignore_client_model needs routing.default, the model every request should go to".into(),
         ));
     }
     let routing = RoutingConfig {
-        default: raw.routing.default,
+        default,
         ignore_client_model,
         force_mock: env.force_mock,
         retries: raw.routing.retries.unwrap_or(1),
@@ -695,57 +717,6 @@ pub fn parse_host(text: &str) -> Result<IpAddr, ConfigError> {
         ConfigError::Invalid(format!(
             "host '{text}' is not an IP address; use 127.0.0.1 (this machine only) or 0.0.0.0 (all interfaces)"
         ))
-    })
-}
-
-fn validate_provider(p: RawProvider) -> Result<ProviderConfig, ConfigError> {
-    let id = p.id.trim().to_owned();
-    if id.is_empty() || id.contains([':', '/', ' ']) {
-        return Err(ConfigError::Invalid(format!(
-            "provider id '{}' must be non-empty and contain no ':', '/' or spaces",
-            p.id
-        )));
-    }
-    let base_url = p.base_url.trim().trim_end_matches('/').to_owned();
-    match reqwest::Url::parse(&base_url) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
-        _ => {
-            return Err(ConfigError::Invalid(format!(
-                "provider '{id}': base_url '{}' must be an http(s) URL such as http://127.0.0.1:8000/v1",
-                p.base_url
-            )))
-        }
-    }
-    let api_key = match p.api_key {
-        None => None,
-        Some(RawSecret::Literal(s)) if s.is_empty() => None,
-        Some(RawSecret::Literal(s)) => Some(Secret::new(s)),
-        Some(RawSecret::Env { env }) => match std::env::var(&env) {
-            Ok(v) if !v.is_empty() => Some(Secret::new(v)),
-            _ => {
-                return Err(ConfigError::Invalid(format!(
-                "provider '{id}': api_key reads the environment variable {env}, which is not set"
-            )))
-            }
-        },
-    };
-    Ok(ProviderConfig {
-        timeout: secs(p.timeout_secs.unwrap_or(600.0), "timeout_secs")?,
-        connect_timeout: secs(
-            p.connect_timeout_secs.unwrap_or(10.0),
-            "connect_timeout_secs",
-        )?,
-        headers: p
-            .headers
-            .into_iter()
-            .map(|(k, v)| (k, Secret::new(v)))
-            .collect(),
-        models: p.models,
-        responses_api: p.responses_api.unwrap_or(false),
-        kind: p.kind,
-        base_url,
-        api_key,
-        id,
     })
 }
 

@@ -279,13 +279,17 @@ impl GatewayError {
     }
 }
 
-/// Keeps an upstream error body that is already in the OpenAI envelope byte for byte; wraps anything
-/// else (flat vLLM/FastChat bodies, HTML from a proxy, plain text) so the SDKs still show a message.
+/// Keeps an upstream error body that is already a well-formed OpenAI envelope byte for byte; repairs
+/// envelopes whose fields break the SDKs' expectations (see [`repair_envelope`]); wraps anything else
+/// (flat vLLM/FastChat bodies, HTML from a proxy, plain text) so the SDKs still show a message.
 fn normalize_upstream_error(provider: &str, status: StatusCode, body: &Bytes) -> Bytes {
     let parsed: Option<serde_json::Value> = serde_json::from_slice(body).ok();
     if let Some(v) = &parsed {
-        if v.get("error").is_some_and(|e| e.is_object()) {
-            return body.clone();
+        if let Some(error) = v.get("error").and_then(|e| e.as_object()) {
+            return match repair_envelope(error, status) {
+                None => body.clone(),
+                Some(fixed) => Bytes::from(json!({ "error": fixed }).to_string()),
+            };
         }
     }
     let message = match &parsed {
@@ -304,18 +308,68 @@ fn normalize_upstream_error(provider: &str, status: StatusCode, body: &Bytes) ->
     } else {
         format!("provider '{provider}' answered {status}: {message}")
     };
-    let kind = match status.as_u16() {
+    Bytes::from(
+        json!({ "error": { "message": message, "type": error_type_for(status), "param": null, "code": null } })
+            .to_string(),
+    )
+}
+
+/// The envelope `type` that matches an HTTP status.
+fn error_type_for(status: StatusCode) -> &'static str {
+    match status.as_u16() {
         401 => "authentication_error",
         403 => "permission_error",
         404 => "not_found_error",
         429 => "rate_limit_error",
         400..=499 => "invalid_request_error",
         _ => "upstream_error",
-    };
-    Bytes::from(
-        json!({ "error": { "message": message, "type": kind, "param": null, "code": null } })
-            .to_string(),
-    )
+    }
+}
+
+/// An upstream envelope fixed where the OpenAI schema is broken: `type` must be a string (Azure's
+/// content filter sends `null`), `code` a string or null (vLLM sends the HTTP status as a number),
+/// `message` a string. `param` and every extra field (`status`, `innererror`, …) are kept, in place.
+/// `None` when nothing needs fixing, so the body passes through byte for byte.
+fn repair_envelope(
+    error: &serde_json::Map<String, serde_json::Value>,
+    status: StatusCode,
+) -> Option<serde_json::Map<String, serde_json::Value>> {
+    use serde_json::Value;
+    let type_ok = error.get("type").is_some_and(Value::is_string);
+    let code_ok = matches!(
+        error.get("code"),
+        None | Some(Value::Null | Value::String(_))
+    );
+    let message_ok = error.get("message").is_some_and(Value::is_string);
+    if type_ok && code_ok && message_ok {
+        return None;
+    }
+    let mut fixed = error.clone();
+    if !message_ok {
+        let message = match error.get("message") {
+            None | Some(Value::Null) => format!("the upstream answered {status}"),
+            Some(other) => other.to_string(),
+        };
+        fixed.insert("message".into(), Value::String(message));
+    }
+    if !type_ok {
+        fixed.insert("type".into(), Value::String(error_type_for(status).into()));
+    }
+    if !code_ok {
+        let code = match error.get("code") {
+            Some(Value::Number(n)) => Value::String(n.to_string()),
+            Some(Value::Bool(b)) => Value::String(b.to_string()),
+            _ => Value::Null,
+        };
+        fixed.insert("code".into(), code);
+    }
+    if !fixed.contains_key("param") {
+        fixed.insert("param".into(), Value::Null);
+    }
+    if !fixed.contains_key("code") {
+        fixed.insert("code".into(), Value::Null);
+    }
+    Some(fixed)
 }
 
 #[cfg(test)]
@@ -342,6 +396,49 @@ mod tests {
             normalize_upstream_error("p", StatusCode::TOO_MANY_REQUESTS, &body),
             body
         );
+    }
+
+    #[test]
+    fn azure_content_filter_errors_get_a_string_type_and_keep_their_details() {
+        let body = Bytes::from_static(br#"{"error":{"message":"The response was filtered due to the prompt triggering Azure OpenAI's content management policy.","type":null,"param":"prompt","code":"content_filter","status":400,"innererror":{"code":"ResponsibleAIPolicyViolation","content_filter_result":{"hate":{"filtered":true,"severity":"high"}}}}}"#);
+        let out = normalize_upstream_error("azure", StatusCode::BAD_REQUEST, &body);
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap_or_default();
+        let e = &v["error"];
+        assert_eq!(e["type"], "invalid_request_error");
+        assert_eq!(e["param"], "prompt");
+        assert_eq!(e["code"], "content_filter");
+        assert_eq!(e["status"], 400);
+        assert_eq!(e["innererror"]["code"], "ResponsibleAIPolicyViolation");
+        assert!(e["message"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("The response was filtered"));
+        let keys: Vec<&str> = e
+            .as_object()
+            .map(|o| o.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        assert_eq!(
+            keys,
+            ["message", "type", "param", "code", "status", "innererror"],
+            "fields stay in place"
+        );
+    }
+
+    #[test]
+    fn numeric_codes_become_strings() {
+        let body = Bytes::from_static(
+            br#"{"error":{"message":"too long","type":"BadRequestError","param":null,"code":400}}"#,
+        );
+        let out = normalize_upstream_error("vllm", StatusCode::BAD_REQUEST, &body);
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap_or_default();
+        assert_eq!(v["error"]["code"], "400");
+        assert_eq!(v["error"]["type"], "BadRequestError");
+        assert_eq!(v["error"]["message"], "too long");
+        let no_type = Bytes::from_static(br#"{"error":{"message":"m"}}"#);
+        let out = normalize_upstream_error("p", StatusCode::SERVICE_UNAVAILABLE, &no_type);
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap_or_default();
+        assert_eq!(v["error"]["type"], "upstream_error");
+        assert!(v["error"]["code"].is_null() && v["error"]["param"].is_null());
     }
 
     #[test]

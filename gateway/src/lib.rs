@@ -24,6 +24,7 @@ pub mod params;
 pub mod providers;
 pub mod reload;
 pub mod routing;
+pub mod secrets;
 pub mod server;
 pub mod sse;
 mod status_page;

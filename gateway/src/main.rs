@@ -49,8 +49,16 @@ fn config_path(given: Option<PathBuf>) -> Option<PathBuf> {
     given.or_else(|| default_config_path().filter(|p| p.exists()))
 }
 
+/// The environment, plus the platform data directory (the library never picks one itself): keychain
+/// fallback secrets and gateway state live there unless the file sets `server.data_dir`.
+fn process_env() -> Env {
+    let mut env = Env::from_process();
+    env.data_dir = dirs::data_dir().map(|d| d.join("switchboard"));
+    env
+}
+
 fn load(given: Option<PathBuf>) -> Result<(Config, Option<PathBuf>), String> {
-    let env = Env::from_process();
+    let env = process_env();
     let mut loaded = match config_path(given) {
         Some(path) => Config::load(&path, &env)
             .map(|c| (c, Some(path)))
@@ -135,7 +143,7 @@ async fn serve(cfg: Config, path: Option<PathBuf>) -> ExitCode {
     // Admin changes are written to the file in use, or to the default location when there is none yet.
     let options = Options {
         config_path: path.clone().or_else(default_config_path),
-        env: Env::from_process(),
+        env: process_env(),
     };
     let data_dir = cfg.server.data_dir.clone();
     let gateway = match Gateway::start_with(cfg, options).await {

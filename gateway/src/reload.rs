@@ -30,7 +30,9 @@ pub fn build_live(config: Config, previous: Option<&Live>) -> Result<Live, Gatew
     let mut providers: Vec<Arc<Provider>> = Vec::new();
     for p in &config.providers {
         let provider = match p.kind {
-            crate::config::ProviderKind::Openai => {
+            crate::config::ProviderKind::Openai
+            | crate::config::ProviderKind::Azure
+            | crate::config::ProviderKind::Ollama => {
                 OpenAiProvider::new(p.clone()).map(Provider::OpenAi)?
             }
             crate::config::ProviderKind::Anthropic => {

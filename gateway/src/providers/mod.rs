@@ -7,6 +7,7 @@
 pub mod anthropic;
 pub mod mock;
 pub mod openai;
+pub mod presets;
 
 use std::pin::Pin;
 
@@ -194,7 +195,7 @@ impl Provider {
     pub fn kind(&self) -> &'static str {
         match self {
             Provider::Mock(_) => "mock",
-            Provider::OpenAi(_) => "openai",
+            Provider::OpenAi(p) => p.kind(),
             Provider::Anthropic(_) => "anthropic",
         }
     }

@@ -1,14 +1,23 @@
-//! The OpenAI-compatible upstream provider (kind `openai`): OpenAI itself, vLLM, LM Studio, Ollama's
-//! `/v1`, llama.cpp, OpenRouter and every other server that speaks the same wire format.
+//! The OpenAI-compatible upstream provider, one implementation parameterised by kind, base URL, auth
+//! and quirks: kind `openai` (OpenAI, vLLM, LM Studio, llama.cpp, OpenRouter and every other server
+//! that speaks the wire format), kind `azure` (deployment URLs with `api-version`, or `/openai/v1`;
+//! `api-key` header) and kind `ollama` (its `/v1`, with discovery and health from `/api/tags`).
 //!
 //! Requests are forwarded with every field the client sent, including ones the gateway does not know;
-//! the body bytes are reused untouched when nothing needs to change. Streams are passed through as the
-//! upstream's bytes arrive, after the first chunk has been seen (so an early failure is still a normal
-//! JSON error). One pooled `reqwest::Client` per provider keeps upstream connections alive, with
-//! TCP_NODELAY so small SSE events are not held back by Nagle's algorithm.
+//! the body bytes are reused untouched unless the model name changes or a quirk applies
+//! ([`rewrite`]). Streams are passed through as the upstream's bytes arrive, after the first event has
+//! been seen (so an early failure is still a normal JSON error); a quirk that edits the stream
+//! ([`transform`]) works event by event and leaves other events' bytes alone. One pooled
+//! `reqwest::Client` per provider keeps upstream connections alive, with TCP_NODELAY so small SSE
+//! events are not held back by Nagle's algorithm.
+//!
+//! Keys never leave through errors: reqwest's messages are stripped of URLs, URLs shown in errors and
+//! `/health` lose any `user:password@`, and an upstream error body that echoes the key gets it masked.
 
-use std::sync::RwLock;
-use std::time::{Duration, Instant};
+mod discovery;
+mod rewrite;
+mod transform;
+mod upstream;
 
 use bytes::Bytes;
 use futures_util::StreamExt;
@@ -16,13 +25,15 @@ use http::{header, HeaderMap, HeaderName, HeaderValue};
 use serde_json::{json, Value};
 
 use super::{Call, Endpoint, ModelInfo, Reply, SseStream, Typed};
-use crate::config::ProviderConfig;
+use crate::config::{ProviderConfig, ProviderKind, ReasoningField, Secret};
 use crate::error::{GatewayError, UpstreamError};
+use discovery::Models;
+use rewrite::Edits;
+use transform::{StreamEditor, StreamPlan};
+use upstream::Layout;
 
-/// Discovered model lists older than this are refreshed when a request names an unknown model.
-const DISCOVERY_MAX_AGE: Duration = Duration::from_secs(30);
-/// Upper bound for one model discovery request.
-const DISCOVERY_TIMEOUT: Duration = Duration::from_secs(5);
+pub use rewrite::is_openai_reasoning_model;
+pub use upstream::client_key;
 
 /// Response headers of a successful upstream answer that are worth handing to the client.
 const PASSED_HEADERS: &[&str] = &[
@@ -38,55 +49,26 @@ const PASSED_HEADERS: &[&str] = &[
 pub struct OpenAiProvider {
     cfg: ProviderConfig,
     client: reqwest::Client,
-    /// Upstream URLs per endpoint (indexed by `Endpoint::index`), parsed once: URL parsing is
-    /// measurable on the hot path.
-    urls: Vec<reqwest::Url>,
-    discovery: RwLock<Discovery>,
-    refresh: tokio::sync::Mutex<()>,
-}
-
-#[derive(Default)]
-struct Discovery {
-    models: Vec<ModelInfo>,
-    refreshed_at: Option<Instant>,
-    last_error: Option<String>,
+    layout: Layout,
+    models: Models,
+    /// `base_url` without credentials, for messages and `/health`.
+    shown_base: String,
 }
 
 impl OpenAiProvider {
     pub fn new(cfg: ProviderConfig) -> Result<Self, GatewayError> {
-        let client = reqwest::Client::builder()
-            .connect_timeout(cfg.connect_timeout)
-            .read_timeout(cfg.timeout)
-            .tcp_nodelay(true)
-            .pool_idle_timeout(Duration::from_secs(90))
-            .user_agent(concat!("switchboard/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| GatewayError::Internal(format!("cannot build the HTTP client: {e}")))?;
-        let url = |path: &str| {
-            reqwest::Url::parse(&format!("{}/{path}", cfg.base_url)).map_err(|e| {
-                GatewayError::Internal(format!("provider '{}': bad base_url: {e}", cfg.id))
-            })
-        };
-        let urls = Endpoint::ALL
-            .iter()
-            .map(|e| url(e.upstream_path()))
-            .collect::<Result<Vec<_>, _>>()?;
-        let models = cfg
-            .models
-            .iter()
-            .map(|id| ModelInfo {
-                id: id.clone(),
-                created: 0,
-                owned_by: cfg.id.clone(),
-            })
-            .collect();
+        let client = upstream::build_client(&cfg)?;
+        let layout = Layout::new(&cfg)?;
+        if !cfg.quirks.stream_options {
+            // Usage is counted with the tokenizer for this upstream: load it off the request path.
+            if let Ok(rt) = tokio::runtime::Handle::try_current() {
+                rt.spawn_blocking(super::mock::tokens::warm_up);
+            }
+        }
         Ok(OpenAiProvider {
-            discovery: RwLock::new(Discovery {
-                models,
-                ..Discovery::default()
-            }),
-            refresh: tokio::sync::Mutex::new(()),
-            urls,
+            models: Models::new(&cfg),
+            shown_base: upstream::display_url(&cfg.base_url),
+            layout,
             client,
             cfg,
         })
@@ -96,190 +78,63 @@ impl OpenAiProvider {
         &self.cfg.id
     }
 
-    /// The OpenAI surface every compatible server has, plus the Responses API where the config says
-    /// the upstream serves it.
+    /// `openai`, `azure` or `ollama`.
+    pub fn kind(&self) -> &'static str {
+        self.cfg.kind.as_str()
+    }
+
+    /// The OpenAI surface every compatible server has (Azure's deployment URLs: chat, completions,
+    /// embeddings), plus the Responses API where the config says the upstream serves it.
     pub fn speaks(&self, endpoint: Endpoint) -> bool {
-        match endpoint {
+        let api = match endpoint {
             Endpoint::ChatCompletions
             | Endpoint::Completions
             | Endpoint::Embeddings
             | Endpoint::Rerank => true,
             Endpoint::Responses => self.cfg.responses_api,
             Endpoint::Messages | Endpoint::CountTokens => false,
-        }
-    }
-
-    fn discovers(&self) -> bool {
-        self.cfg.models.is_empty()
+        };
+        api && self.layout.serves(endpoint)
     }
 
     pub fn models(&self) -> Vec<ModelInfo> {
-        self.discovery
-            .read()
-            .map(|d| d.models.clone())
-            .unwrap_or_default()
+        self.models.list()
     }
 
     pub fn serves(&self, model: &str) -> bool {
-        self.discovery
-            .read()
-            .map(|d| d.models.iter().any(|m| m.id == model))
-            .unwrap_or(false)
+        self.models
+            .contains(model, self.cfg.kind == ProviderKind::Ollama)
     }
 
     /// Whether this provider discovers its models and has not finished a first discovery yet.
     pub fn never_discovered(&self) -> bool {
-        self.discovers()
-            && self
-                .discovery
-                .read()
-                .map(|d| d.refreshed_at.is_none())
-                .unwrap_or(true)
+        self.models.never_discovered()
     }
 
     /// Whether a refresh could reveal models this provider does not list yet.
     pub fn discovery_is_stale(&self) -> bool {
-        self.discovers()
-            && self
-                .discovery
-                .read()
-                .map(|d| {
-                    d.refreshed_at
-                        .is_none_or(|t| t.elapsed() > DISCOVERY_MAX_AGE)
-                })
-                .unwrap_or(true)
+        self.models.is_stale()
     }
 
-    /// Checks that the upstream answers, with the cheapest call there is: its model list. A
-    /// discovering provider keeps what it learns.
+    /// Checks that the upstream answers, with the cheapest call there is: its model list.
     pub async fn probe(&self) -> Result<(), String> {
-        if self.discovers() {
-            self.refresh_models().await;
-            return match self
-                .discovery
-                .read()
-                .ok()
-                .and_then(|d| d.last_error.clone())
-            {
-                Some(e) => Err(e),
-                None => Ok(()),
-            };
-        }
-        self.fetch_models().await.map(|_| ())
+        self.models.probe(&self.cfg, &self.client).await
     }
 
-    /// Asks the upstream for its models (`GET {base}/models`). Concurrent callers share one request.
+    /// Asks the upstream for its models. Concurrent callers share one request.
     pub async fn refresh_models(&self) {
-        if !self.discovers() {
-            return;
-        }
-        let started = Instant::now();
-        let _guard = self.refresh.lock().await;
-        // Someone else refreshed while we waited for the lock.
-        if let Ok(d) = self.discovery.read() {
-            if d.refreshed_at.is_some_and(|t| t > started) {
-                return;
-            }
-        }
-        let result = self.fetch_models().await;
-        if let Ok(mut d) = self.discovery.write() {
-            d.refreshed_at = Some(Instant::now());
-            match result {
-                Ok(models) => {
-                    d.models = models;
-                    d.last_error = None;
-                }
-                Err(e) => {
-                    tracing::warn!(provider = %self.cfg.id, "model discovery failed: {e}");
-                    d.last_error = Some(e);
-                }
-            }
-        }
-    }
-
-    async fn fetch_models(&self) -> Result<Vec<ModelInfo>, String> {
-        let url = format!("{}/models", self.cfg.base_url);
-        let request = self
-            .authorize(self.client.get(&url))
-            .timeout(DISCOVERY_TIMEOUT);
-        let response = request.send().await.map_err(|e| describe_reqwest(&e))?;
-        let status = response.status();
-        if !status.is_success() {
-            return Err(format!("GET {url} answered {status}"));
-        }
-        let bytes = response.bytes().await.map_err(|e| describe_reqwest(&e))?;
-        let body: Value = serde_json::from_slice(&bytes)
-            .map_err(|e| format!("GET {url} did not return a model list: {e}"))?;
-        let data = body
-            .get("data")
-            .or_else(|| body.get("models"))
-            .and_then(Value::as_array)
-            .ok_or_else(|| format!("GET {url} returned no 'data' array"))?;
-        Ok(data
-            .iter()
-            .filter_map(|m| {
-                let id = m.get("id").or_else(|| m.get("name"))?.as_str()?.to_owned();
-                Some(ModelInfo {
-                    id,
-                    created: m.get("created").and_then(Value::as_i64).unwrap_or(0),
-                    owned_by: m
-                        .get("owned_by")
-                        .and_then(Value::as_str)
-                        .unwrap_or(&self.cfg.id)
-                        .to_owned(),
-                })
-            })
-            .collect())
+        self.models.refresh(&self.cfg, &self.client).await;
     }
 
     pub fn health(&self) -> Value {
-        let d = self.discovery.read();
-        let (count, error, refreshed) = match &d {
-            Ok(d) => (
-                d.models.len(),
-                d.last_error.clone(),
-                d.refreshed_at.is_some(),
-            ),
-            Err(_) => (0, Some("state unavailable".into()), false),
-        };
-        let status = match (&error, self.discovers(), refreshed) {
-            (Some(_), _, _) => "down",
-            (None, true, false) => "unknown",
-            (None, false, _) => "configured",
-            (None, true, true) => "up",
-        };
+        let (status, count, error) = self.models.health();
         json!({
-            "id": self.cfg.id, "kind": "openai", "base_url": self.cfg.base_url,
+            "id": self.cfg.id, "kind": self.kind(), "base_url": self.shown_base,
             "status": status, "models": count, "last_error": error,
+            "preset": self.cfg.preset,
+            "credentials": self.cfg.key_source.to_string(),
+            "passthrough": self.cfg.passthrough,
         })
-    }
-
-    fn authorize(&self, mut request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
-        if let Some(key) = &self.cfg.api_key {
-            request = request.bearer_auth(key.expose());
-        }
-        for (name, value) in &self.cfg.headers {
-            request = request.header(name.as_str(), value.expose());
-        }
-        request
-    }
-
-    /// The body to send upstream: the client's bytes when nothing changes, else the edited object.
-    fn upstream_body(&self, call: &Call) -> Result<Bytes, GatewayError> {
-        let model_changes = call.requested_model() != call.upstream_model;
-        // `stream_options` without `stream: true` makes OpenAI answer 400; drop it instead.
-        let stray_stream_options = call.has_stray_stream_options();
-        if !model_changes && !stray_stream_options {
-            return Ok(call.body.clone());
-        }
-        let mut raw = call.raw()?;
-        raw.insert("model".into(), Value::String(call.upstream_model.clone()));
-        if stray_stream_options {
-            raw.remove("stream_options");
-        }
-        serde_json::to_vec(&raw)
-            .map(Bytes::from)
-            .map_err(|e| GatewayError::Internal(format!("cannot encode the upstream request: {e}")))
     }
 
     pub async fn call(&self, call: Call) -> Result<Reply, GatewayError> {
@@ -291,11 +146,14 @@ impl OpenAiProvider {
                 endpoint.upstream_path()
             )));
         }
-        let url = &self.urls[endpoint.index()];
-        let body = self.upstream_body(&call)?;
+        let url = self
+            .layout
+            .url(endpoint, &call.upstream_model, &self.cfg.id)?;
+        let edits = Edits::plan(&call, &self.cfg.quirks);
+        let body = edits.apply(&call)?;
+        let key = upstream::request_key(&self.cfg, &call.client_headers)?;
         let wants_stream = call.typed.stream();
-        let mut request = self
-            .authorize(self.client.post(url.clone()))
+        let mut request = upstream::sign(&self.cfg, self.client.post(url.as_ref().clone()), key)
             .header(header::CONTENT_TYPE, "application/json")
             .body(body);
         if matches!(call.typed, Typed::Chat(_) | Typed::Completion(_)) && wants_stream {
@@ -306,11 +164,12 @@ impl OpenAiProvider {
                 request = request.header(name, value);
             }
         }
+        let shown_url = upstream::display_url(url.as_str());
 
         let response = request
             .send()
             .await
-            .map_err(|e| self.classify(&e, url.as_str()))?;
+            .map_err(|e| self.classify(&e, &shown_url))?;
         let status = response.status();
         let headers = pick_headers(response.headers(), PASSED_HEADERS);
         if !status.is_success() {
@@ -320,7 +179,11 @@ impl OpenAiProvider {
                 provider: self.cfg.id.clone(),
                 status,
                 headers: error_headers,
-                body,
+                body: mask_secrets(
+                    body,
+                    key.into_iter()
+                        .chain(self.cfg.headers.iter().map(|(_, v)| v.expose())),
+                ),
             }
             .into());
         }
@@ -329,13 +192,30 @@ impl OpenAiProvider {
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("text/event-stream"));
+        let alias = self.cfg.quirks.reasoning_field == ReasoningField::Reasoning
+            && endpoint == Endpoint::ChatCompletions;
         if is_sse {
-            return self.stream_through(response, url.as_str()).await;
+            let plan = StreamPlan {
+                drop_filter_chunks: self.cfg.kind == ProviderKind::Azure,
+                reasoning_alias: alias,
+                usage_prompt_tokens: edits
+                    .synthesize_usage
+                    .then(|| transform::prompt_tokens(&call)),
+                object: match call.typed {
+                    Typed::Completion(_) => "text_completion",
+                    _ => "chat.completion.chunk",
+                },
+            };
+            return self.stream_through(response, &shown_url, plan).await;
         }
         let body = response
             .bytes()
             .await
-            .map_err(|e| self.classify(&e, url.as_str()))?;
+            .map_err(|e| self.classify(&e, &shown_url))?;
+        let body = match alias.then(|| transform::alias_json(&body)).flatten() {
+            Some(edited) => edited,
+            None => body,
+        };
         Ok(Reply::Passthrough {
             status,
             headers,
@@ -343,49 +223,79 @@ impl OpenAiProvider {
         })
     }
 
-    /// Waits for the first chunk, then hands the rest of the upstream's bytes through as they arrive.
+    /// Waits for the first event to forward, then hands the rest through as it arrives (edited by
+    /// `plan` where it applies, else byte for byte).
     async fn stream_through(
         &self,
         response: reqwest::Response,
         url: &str,
+        plan: StreamPlan,
     ) -> Result<Reply, GatewayError> {
         let mut upstream = response.bytes_stream();
+        let mut editor = plan.is_active().then(|| StreamEditor::new(plan));
         let first = loop {
             match upstream.next().await {
-                Some(Ok(chunk)) if chunk.is_empty() => continue,
-                Some(Ok(chunk)) => break chunk,
+                Some(Ok(chunk)) => {
+                    let out = match &mut editor {
+                        Some(e) => e.push(&chunk),
+                        None => chunk,
+                    };
+                    if !out.is_empty() {
+                        break out;
+                    }
+                }
                 Some(Err(e)) => return Err(self.classify(&e, url)),
                 None => {
+                    let rest = editor
+                        .as_mut()
+                        .map(StreamEditor::finish)
+                        .unwrap_or_default();
+                    if !rest.is_empty() {
+                        break rest;
+                    }
                     return Err(UpstreamError::Protocol {
                         provider: self.cfg.id.clone(),
                         reason: "the stream ended before its first event".into(),
                     }
-                    .into())
+                    .into());
                 }
             }
         };
         let provider = self.cfg.id.clone();
         let secs = self.cfg.timeout.as_secs_f64();
         // After an upstream failure one error event is sent, then the stream ends.
-        let rest = futures_util::stream::unfold(Some(upstream), move |state| {
+        let rest = futures_util::stream::unfold(Some((upstream, editor)), move |state| {
             let provider = provider.clone();
             async move {
-                let mut upstream = state?;
-                match upstream.next().await {
-                    Some(Ok(chunk)) => Some((Ok(chunk), Some(upstream))),
-                    Some(Err(e)) => {
-                        let err: GatewayError = if e.is_timeout() {
-                            UpstreamError::Timeout { provider, secs }.into()
-                        } else {
-                            UpstreamError::Protocol {
-                                provider,
-                                reason: describe_reqwest(&e),
+                let (mut upstream, mut editor) = state?;
+                loop {
+                    match upstream.next().await {
+                        Some(Ok(chunk)) => {
+                            let out = match &mut editor {
+                                Some(e) => e.push(&chunk),
+                                None => chunk,
+                            };
+                            if !out.is_empty() {
+                                return Some((Ok(out), Some((upstream, editor))));
                             }
-                            .into()
-                        };
-                        Some((Ok(crate::sse::error_event(&err)), None))
+                        }
+                        Some(Err(e)) => {
+                            let err: GatewayError = if e.is_timeout() {
+                                UpstreamError::Timeout { provider, secs }.into()
+                            } else {
+                                UpstreamError::Protocol {
+                                    provider,
+                                    reason: describe_reqwest(&e),
+                                }
+                                .into()
+                            };
+                            return Some((Ok(crate::sse::error_event(&err)), None));
+                        }
+                        None => {
+                            let rest = editor.as_mut().map(StreamEditor::finish)?;
+                            return (!rest.is_empty()).then_some((Ok(rest), None));
+                        }
                     }
-                    None => None,
                 }
             }
         });
@@ -424,6 +334,21 @@ impl OpenAiProvider {
     }
 }
 
+/// An upstream error body with the secrets that were sent (the key, configured header values)
+/// replaced by their masked form, in case the upstream echoes them. Short values are left alone:
+/// masking them would garble unrelated text.
+fn mask_secrets<'a>(mut body: Bytes, secrets: impl IntoIterator<Item = &'a str>) -> Bytes {
+    for secret in secrets {
+        let needle = secret.as_bytes();
+        if needle.len() < 8 || !body.windows(needle.len()).any(|w| w == needle) {
+            continue;
+        }
+        let text = String::from_utf8_lossy(&body).replace(secret, &Secret::new(secret).masked());
+        body = Bytes::from(text);
+    }
+    body
+}
+
 fn pick_headers(from: &HeaderMap, names: &[&str]) -> HeaderMap {
     let mut out = HeaderMap::new();
     for name in names {
@@ -451,21 +376,29 @@ fn describe_reqwest(e: &reqwest::Error) -> String {
         source = s.source();
     }
     if text.is_empty() {
-        text = e.without_url_ref().to_string();
+        let full = e.to_string();
+        text = match e.url() {
+            Some(u) => full.replace(u.as_str(), "<url>"),
+            None => full,
+        };
     }
     text
 }
 
-trait WithoutUrl {
-    fn without_url_ref(&self) -> String;
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl WithoutUrl for reqwest::Error {
-    fn without_url_ref(&self) -> String {
-        let full = self.to_string();
-        match self.url() {
-            Some(u) => full.replace(u.as_str(), "<url>"),
-            None => full,
-        }
+    #[test]
+    fn echoed_keys_are_masked_in_error_bodies() {
+        let body = Bytes::from_static(
+            b"{\"error\":{\"message\":\"Incorrect API key provided: sk-abcdefghijkl\"}}",
+        );
+        let out = mask_secrets(body, ["sk-abcdefghijkl"]);
+        let text = String::from_utf8_lossy(&out);
+        assert!(!text.contains("sk-abcdefghijkl"), "{text}");
+        assert!(text.contains("sk-…ijkl"), "{text}");
+        let short = Bytes::from_static(b"abc abc");
+        assert_eq!(mask_secrets(short.clone(), ["abc"]), short);
     }
 }

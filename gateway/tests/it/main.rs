@@ -4,10 +4,12 @@
 mod support;
 
 mod access;
+mod credentials;
 mod errors;
 mod lifecycle;
 mod mock_provider;
 mod observe;
+mod provider_kinds;
 mod proxy;
 mod reload;
 mod routing;

@@ -158,3 +158,118 @@ pub async fn file_gateway(toml: &str, data_dir: &std::path::Path) -> (Gateway, s
         Gateway::serve_with(listener, config, options).unwrap_or_else(|e| panic!("start: {e}"));
     (gw, path)
 }
+
+/// Starts a gateway from TOML text with the caller's view of the environment.
+pub async fn gateway_with_env(toml: &str, env: &Env) -> Gateway {
+    let config =
+        Config::from_toml_str(toml, env).unwrap_or_else(|e| panic!("bad test config: {e}"));
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("bind: {e}"));
+    Gateway::serve(listener, config).unwrap_or_else(|e| panic!("start: {e}"))
+}
+
+/// An environment whose `{ env = "NAME" }` variables are exactly `vars`.
+pub fn env_with_vars(vars: &[(&str, &str)]) -> Env {
+    Env {
+        vars: Some(
+            vars.iter()
+                .map(|(k, v)| {
+                    (
+                        (*k).to_owned(),
+                        switchboard_gateway::config::Secret::new(*v),
+                    )
+                })
+                .collect(),
+        ),
+        ..Env::default()
+    }
+}
+
+/// One request a recording upstream received.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    pub headers: axum::http::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Hit {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+}
+
+/// Everything a recording upstream received, in order.
+#[derive(Clone, Default)]
+pub struct Hits(Arc<Mutex<Vec<Hit>>>);
+
+impl Hits {
+    pub fn all(&self) -> Vec<Hit> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+    /// The requests to `path` (query excluded).
+    pub fn to(&self, path: &str) -> Vec<Hit> {
+        self.all().into_iter().filter(|h| h.path == path).collect()
+    }
+}
+
+/// An upstream that records every request and answers with `respond(&hit)`; returns its base URL
+/// (`http://127.0.0.1:P`) and the record.
+pub async fn recording_upstream<F>(respond: F) -> (String, Hits)
+where
+    F: Fn(&Hit) -> axum::response::Response + Clone + Send + Sync + 'static,
+{
+    let hits = Hits::default();
+    let log = hits.clone();
+    let app = Router::new().fallback(
+        move |method: axum::http::Method,
+              uri: axum::http::Uri,
+              headers: axum::http::HeaderMap,
+              body: axum::body::Bytes| {
+            let respond = respond.clone();
+            let log = log.clone();
+            async move {
+                let hit = Hit {
+                    method: method.to_string(),
+                    path: uri.path().to_owned(),
+                    query: uri.query().map(str::to_owned),
+                    headers,
+                    body: body.to_vec(),
+                };
+                let response = respond(&hit);
+                log.0.lock().unwrap_or_else(|p| p.into_inner()).push(hit);
+                response
+            }
+        },
+    );
+    (upstream(app).await, hits)
+}
+
+/// A `text/event-stream` response that sends `chunks` as separate writes, a few milliseconds apart, so
+/// the gateway sees them as separate network chunks (events may be cut anywhere by the caller).
+pub fn sse_chunks(chunks: Vec<String>) -> axum::response::Response {
+    use futures_util::StreamExt;
+    let stream = futures_util::stream::iter(chunks).then(|c| async move {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        Ok::<_, std::io::Error>(axum::body::Bytes::from(c))
+    });
+    axum::response::Response::builder()
+        .header("content-type", "text/event-stream")
+        .body(axum::body::Body::from_stream(stream))
+        .unwrap_or_default()
+}
+
+/// A JSON response with `status`.
+pub fn json_response(status: u16, body: &Value) -> axum::response::Response {
+    axum::response::Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(body.to_string()))
+        .unwrap_or_default()
+}
