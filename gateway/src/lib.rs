@@ -28,6 +28,7 @@ pub mod secrets;
 pub mod server;
 pub mod sse;
 mod status_page;
+pub mod translate;
 pub mod wire;
 
 use std::net::SocketAddr;

@@ -644,6 +644,7 @@ async fn chat_completions(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, GatewayError> {
+    let body = crate::front_doors::responses_shaped_chat(&state, &headers, body).await?;
     serve(state, headers, body, |raw| {
         let r: ChatRequest = wire::typed(raw)?;
         r.validate()?;

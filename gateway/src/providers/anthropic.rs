@@ -1,61 +1,608 @@
-//! The Anthropic provider (kind `anthropic`): chat completions translated to the Messages API and back;
-//! `/v1/messages` bodies forwarded as they are.
+//! The Anthropic provider (kind `anthropic`): Anthropic's Messages API, and any server that speaks it.
 //!
-//! Not built yet: every call answers 501 with a message saying so.
+//! - Chat completions are translated to the Messages API and back ([`crate::translate`]): the body by
+//!   `anthropic_out`, whole answers by `anthropic_reply`, event streams by `anthropic_chunks` (each
+//!   `tool_use` block becomes a tool-call delta with its own 0-based index; usage arrives in the last
+//!   chunk when the client asked for it). Upstream errors keep their status and come back in the OpenAI
+//!   envelope, with Anthropic's error type as the `code`.
+//! - `/v1/messages` and `/v1/messages/count_tokens` bodies are forwarded as they are
+//!   ([`Typed::Native`]), with the client's `anthropic-version` and `anthropic-beta` headers; the answer,
+//!   stream or error, comes back byte for byte.
+//! - Models are the configured list, or discovered with `GET /v1/models`.
+//!
+//! `base_url` is written the way the Anthropic SDKs take `ANTHROPIC_BASE_URL` (`https://api.anthropic.com`,
+//! or a compatible server's root such as `https://api.deepseek.com/anthropic`); a URL that already ends
+//! in `/v1` works too. Requests go to `{root}/v1/messages`. Auth is `x-api-key` with the provider's key
+//! (or the client's own key with `passthrough`) and `anthropic-version: 2023-06-01` unless the client
+//! sent its own. The HTTP client (pool, proxies, extra CAs) and the signing are the OpenAI provider's.
 
+use std::sync::RwLock;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use serde_json::{json, Value};
 
-use super::{Call, ModelInfo, Reply};
+use super::openai::upstream;
+use super::{Call, Endpoint, ModelInfo, Reply, SseStream, Typed};
 use crate::config::ProviderConfig;
-use crate::error::GatewayError;
+use crate::error::{GatewayError, UpstreamError};
+use crate::translate::anthropic_chunks::AnthropicToChat;
+use crate::translate::{anthropic_out, anthropic_reply, stream::translate};
+
+/// The API version sent when the client did not name one.
+pub const ANTHROPIC_VERSION: &str = "2023-06-01";
+const DISCOVERY_MAX_AGE: Duration = Duration::from_secs(30);
+const DISCOVERY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Upstream response headers worth handing to the client.
+const PASSED_HEADERS: &[&str] = &[
+    "request-id",
+    "retry-after",
+    "anthropic-ratelimit-requests-limit",
+    "anthropic-ratelimit-requests-remaining",
+    "anthropic-ratelimit-requests-reset",
+    "anthropic-ratelimit-tokens-limit",
+    "anthropic-ratelimit-tokens-remaining",
+    "anthropic-ratelimit-tokens-reset",
+];
 
 pub struct AnthropicProvider {
     cfg: ProviderConfig,
+    client: reqwest::Client,
+    /// `{root}/v1`, without a trailing slash.
+    api: String,
+    messages_url: reqwest::Url,
+    count_url: reqwest::Url,
+    discovery: RwLock<Discovery>,
+    refresh: tokio::sync::Mutex<()>,
+}
+
+#[derive(Default)]
+struct Discovery {
+    models: Vec<ModelInfo>,
+    refreshed_at: Option<Instant>,
+    last_error: Option<String>,
+}
+
+/// `{base}/v1` unless `base` already ends in `/v1`.
+pub fn api_root(base_url: &str) -> String {
+    let base = base_url.trim_end_matches('/');
+    if base.ends_with("/v1") {
+        base.to_owned()
+    } else {
+        format!("{base}/v1")
+    }
 }
 
 impl AnthropicProvider {
     pub fn new(cfg: ProviderConfig) -> Result<Self, GatewayError> {
-        Ok(AnthropicProvider { cfg })
+        let client = upstream::build_client(&cfg)?;
+        let api = api_root(&cfg.base_url);
+        let url = |path: &str| {
+            reqwest::Url::parse(&format!("{api}/{path}")).map_err(|e| {
+                GatewayError::Internal(format!("provider '{}': bad base_url: {e}", cfg.id))
+            })
+        };
+        let messages_url = url(Endpoint::Messages.upstream_path())?;
+        let count_url = url(Endpoint::CountTokens.upstream_path())?;
+        let models = cfg
+            .models
+            .iter()
+            .map(|id| ModelInfo {
+                id: id.clone(),
+                created: 0,
+                owned_by: cfg.id.clone(),
+            })
+            .collect();
+        Ok(AnthropicProvider {
+            discovery: RwLock::new(Discovery {
+                models,
+                ..Discovery::default()
+            }),
+            refresh: tokio::sync::Mutex::new(()),
+            messages_url,
+            count_url,
+            api,
+            client,
+            cfg,
+        })
     }
 
     pub fn id(&self) -> &str {
         &self.cfg.id
     }
 
+    fn discovers(&self) -> bool {
+        self.cfg.models.is_empty()
+    }
+
     pub fn models(&self) -> Vec<ModelInfo> {
-        self.cfg
-            .models
-            .iter()
-            .map(|id| ModelInfo {
-                id: id.clone(),
-                created: 0,
-                owned_by: self.cfg.id.clone(),
-            })
-            .collect()
+        self.discovery
+            .read()
+            .map(|d| d.models.clone())
+            .unwrap_or_default()
     }
 
     pub fn serves(&self, model: &str) -> bool {
-        self.cfg.models.iter().any(|m| m == model)
+        self.discovery
+            .read()
+            .map(|d| d.models.iter().any(|m| m.id == model))
+            .unwrap_or(false)
     }
 
     pub fn never_discovered(&self) -> bool {
-        false
+        self.discovers()
+            && self
+                .discovery
+                .read()
+                .map(|d| d.refreshed_at.is_none())
+                .unwrap_or(true)
     }
 
     pub fn discovery_is_stale(&self) -> bool {
-        false
+        self.discovers()
+            && self
+                .discovery
+                .read()
+                .map(|d| {
+                    d.refreshed_at
+                        .is_none_or(|t| t.elapsed() > DISCOVERY_MAX_AGE)
+                })
+                .unwrap_or(true)
     }
 
-    pub async fn refresh_models(&self) {}
+    /// Asks the upstream for its models (`GET {root}/v1/models`); concurrent callers share one request.
+    pub async fn refresh_models(&self) {
+        if !self.discovers() {
+            return;
+        }
+        let started = Instant::now();
+        let _guard = self.refresh.lock().await;
+        if let Ok(d) = self.discovery.read() {
+            if d.refreshed_at.is_some_and(|t| t > started) {
+                return;
+            }
+        }
+        let result = self.fetch_models().await;
+        if let Ok(mut d) = self.discovery.write() {
+            d.refreshed_at = Some(Instant::now());
+            match result {
+                Ok(models) => {
+                    d.models = models;
+                    d.last_error = None;
+                }
+                Err(e) => {
+                    tracing::warn!(provider = %self.cfg.id, "model discovery failed: {e}");
+                    d.last_error = Some(e);
+                }
+            }
+        }
+    }
+
+    async fn fetch_models(&self) -> Result<Vec<ModelInfo>, String> {
+        let url = format!("{}/models?limit=1000", self.api);
+        // Discovery uses the provider's own key; a pass-through provider without one asks unsigned.
+        let key = self.cfg.api_key.as_ref().map(|k| k.expose());
+        let request = self
+            .versioned(
+                upstream::sign(&self.cfg, self.client.get(&url), key),
+                &HeaderMap::new(),
+                false,
+            )
+            .timeout(DISCOVERY_TIMEOUT);
+        let response = request.send().await.map_err(|e| describe(&e))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(format!("GET {}/models answered {status}", self.api));
+        }
+        let body: Value = response.json().await.map_err(|e| {
+            format!(
+                "GET {}/models did not return a model list: {}",
+                self.api,
+                describe(&e)
+            )
+        })?;
+        let data = body["data"]
+            .as_array()
+            .ok_or_else(|| format!("GET {}/models returned no 'data' array", self.api))?;
+        Ok(data
+            .iter()
+            .filter_map(|m| {
+                Some(ModelInfo {
+                    id: m["id"].as_str()?.to_owned(),
+                    created: 0,
+                    owned_by: self.cfg.id.clone(),
+                })
+            })
+            .collect())
+    }
 
     pub fn health(&self) -> Value {
-        json!({ "id": self.cfg.id, "kind": "anthropic", "base_url": self.cfg.base_url, "status": "configured" })
+        let (count, error, refreshed) = match self.discovery.read() {
+            Ok(d) => (
+                d.models.len(),
+                d.last_error.clone(),
+                d.refreshed_at.is_some(),
+            ),
+            Err(_) => (0, Some("state unavailable".into()), false),
+        };
+        let status = match (&error, self.discovers(), refreshed) {
+            (Some(_), _, _) => "down",
+            (None, true, false) => "unknown",
+            (None, false, _) => "configured",
+            (None, true, true) => "up",
+        };
+        json!({
+            "id": self.cfg.id, "kind": "anthropic",
+            "base_url": upstream::display_url(&self.cfg.base_url),
+            "status": status, "models": count, "last_error": error,
+            "preset": self.cfg.preset,
+            "credentials": self.cfg.key_source.to_string(),
+            "passthrough": self.cfg.passthrough,
+        })
     }
 
-    pub async fn call(&self, _call: Call) -> Result<Reply, GatewayError> {
-        Err(GatewayError::Internal(format!(
-            "provider '{}': the anthropic provider kind is not built yet",
-            self.cfg.id
+    /// The version headers; on the native path the client's `anthropic-version` and `anthropic-beta`
+    /// are honoured.
+    fn versioned(
+        &self,
+        mut request: reqwest::RequestBuilder,
+        client: &HeaderMap,
+        native: bool,
+    ) -> reqwest::RequestBuilder {
+        let version = client
+            .get("anthropic-version")
+            .filter(|_| native)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or(ANTHROPIC_VERSION);
+        request = request.header("anthropic-version", version);
+        if native {
+            if let Some(beta) = client.get("anthropic-beta") {
+                request = request.header("anthropic-beta", beta.clone());
+            }
+        }
+        request
+    }
+
+    pub async fn call(&self, call: Call) -> Result<Reply, GatewayError> {
+        match &call.typed {
+            Typed::Native(n) if matches!(n.endpoint, Endpoint::Messages | Endpoint::CountTokens) => {
+                let (endpoint, stream) = (n.endpoint, n.stream);
+                self.native(call, endpoint, stream).await
+            }
+            Typed::Chat(_) => self.chat(call).await,
+            other => Err(GatewayError::WrongModelKind {
+                message: format!(
+                    "provider '{}' speaks Anthropic's Messages API: it serves /v1/chat/completions and /v1/messages, not /v1/{}",
+                    self.cfg.id,
+                    other.endpoint().upstream_path()
+                ),
+            }),
+        }
+    }
+
+    async fn send(
+        &self,
+        url: &reqwest::Url,
+        body: Bytes,
+        client: &HeaderMap,
+        native: bool,
+        stream: bool,
+    ) -> Result<reqwest::Response, GatewayError> {
+        // The provider's key, or the client's own with pass-through (`x-api-key` unless `auth` says
+        // otherwise).
+        let key = upstream::request_key(&self.cfg, client)?;
+        let signed = upstream::sign(&self.cfg, self.client.post(url.clone()), key);
+        let mut request = self
+            .versioned(signed, client, native)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(body);
+        if stream {
+            request = request.header(header::ACCEPT, "text/event-stream");
+        }
+        request
+            .send()
+            .await
+            .map_err(|e| self.classify(&e, url.as_str()))
+    }
+
+    /// `/v1/messages` and `count_tokens` as they are: only the model name may change.
+    async fn native(
+        &self,
+        call: Call,
+        endpoint: Endpoint,
+        stream: bool,
+    ) -> Result<Reply, GatewayError> {
+        let url = match endpoint {
+            Endpoint::CountTokens => &self.count_url,
+            _ => &self.messages_url,
+        };
+        let body = if call.requested_model() == call.upstream_model {
+            call.body.clone()
+        } else {
+            let mut raw = call.raw()?;
+            raw.insert("model".into(), Value::String(call.upstream_model.clone()));
+            Bytes::from(serde_json::to_vec(&raw).map_err(|e| {
+                GatewayError::Internal(format!("cannot encode the upstream request: {e}"))
+            })?)
+        };
+        let response = self
+            .send(url, body, &call.client_headers, true, stream)
+            .await?;
+        let status = response.status();
+        if !status.is_success() {
+            let headers = response.headers().clone();
+            let body = response.bytes().await.unwrap_or_default();
+            return Err(self.status_error(status, headers, body));
+        }
+        let headers = pick_headers(response.headers());
+        if is_sse(&response) {
+            let source = self.byte_stream(response);
+            return Ok(Reply::Stream(
+                self.first_then_rest(source, url.as_str()).await?,
+            ));
+        }
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| self.classify(&e, url.as_str()))?;
+        Ok(Reply::Passthrough {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    /// A chat completion through the Messages API.
+    async fn chat(&self, call: Call) -> Result<Reply, GatewayError> {
+        let raw = call.raw()?;
+        let plan = anthropic_out::from_chat(&raw, &call.upstream_model)?;
+        let stream = call.typed.stream();
+        let include_usage = raw
+            .get("stream_options")
+            .and_then(|o| o.get("include_usage"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        let body = Bytes::from(serde_json::to_vec(&plan.body).map_err(|e| {
+            GatewayError::Internal(format!("cannot encode the upstream request: {e}"))
+        })?);
+        let url = &self.messages_url;
+        let response = self
+            .send(url, body, &call.client_headers, false, stream)
+            .await?;
+        let status = response.status();
+        if !status.is_success() {
+            let headers = response.headers().clone();
+            let body = response.bytes().await.unwrap_or_default();
+            let body =
+                anthropic_reply::openai_error_from_anthropic(&self.cfg.id, status.as_u16(), &body);
+            return Err(self.status_error(status, headers, Bytes::from(body.to_string())));
+        }
+        if is_sse(&response) {
+            let translator = AnthropicToChat::new(super::unix_now(), include_usage, plan.json_tool);
+            let chunks = translate(self.byte_stream(response), translator);
+            return Ok(Reply::Stream(
+                self.first_then_rest(chunks, url.as_str()).await?,
+            ));
+        }
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| self.classify(&e, url.as_str()))?;
+        let message: Value =
+            serde_json::from_slice(&body).map_err(|e| UpstreamError::Protocol {
+                provider: self.cfg.id.clone(),
+                reason: format!("the answer is not an Anthropic message: {e}"),
+            })?;
+        Ok(Reply::Json(anthropic_reply::message_to_chat(
+            &message,
+            super::unix_now(),
+            plan.json_tool,
         )))
+    }
+
+    fn status_error(&self, status: StatusCode, headers: HeaderMap, body: Bytes) -> GatewayError {
+        UpstreamError::Status {
+            provider: self.cfg.id.clone(),
+            status,
+            headers,
+            body,
+        }
+        .into()
+    }
+
+    /// The upstream's bytes; a failure after the start becomes one Anthropic `error` event, so both
+    /// the native path and the translation end the stream with a message instead of a silent cut.
+    fn byte_stream(&self, response: reqwest::Response) -> SseStream {
+        let provider = self.cfg.id.clone();
+        let upstream = response.bytes_stream();
+        Box::pin(futures_util::stream::unfold(Some(upstream), move |state| {
+            let provider = provider.clone();
+            async move {
+                let mut upstream = state?;
+                match upstream.next().await {
+                    Some(Ok(chunk)) => Some((Ok(chunk), Some(upstream))),
+                    Some(Err(e)) => {
+                        let message = format!(
+                            "provider '{provider}' broke the connection: {}",
+                            describe(&e)
+                        );
+                        let event = json!({
+                            "type": "error",
+                            "error": { "type": "api_error", "message": message },
+                        });
+                        let text = format!("\n\nevent: error\ndata: {event}\n\n");
+                        Some((Ok(Bytes::from(text)), None))
+                    }
+                    None => None,
+                }
+            }
+        }))
+    }
+
+    /// Waits for the first non-empty chunk before the stream is committed, so an early failure is
+    /// still an HTTP error; an error event in that first chunk is turned into one.
+    async fn first_then_rest(
+        &self,
+        mut stream: SseStream,
+        url: &str,
+    ) -> Result<SseStream, GatewayError> {
+        let first = loop {
+            match stream.next().await {
+                Some(Ok(chunk)) if chunk.is_empty() => continue,
+                Some(Ok(chunk)) => break chunk,
+                Some(Err(e)) => {
+                    return Err(UpstreamError::Protocol {
+                        provider: self.cfg.id.clone(),
+                        reason: e.to_string(),
+                    }
+                    .into())
+                }
+                None => {
+                    return Err(UpstreamError::Protocol {
+                        provider: self.cfg.id.clone(),
+                        reason: format!("the stream from {url} ended before its first event"),
+                    }
+                    .into())
+                }
+            }
+        };
+        if let Some(err) = early_error(&first) {
+            let status = match err["code"].as_str().or(err["error"]["type"].as_str()) {
+                Some("overloaded_error") => {
+                    StatusCode::from_u16(529).unwrap_or(StatusCode::SERVICE_UNAVAILABLE)
+                }
+                Some("rate_limit_error") => StatusCode::TOO_MANY_REQUESTS,
+                _ => StatusCode::BAD_GATEWAY,
+            };
+            return Err(self.status_error(status, HeaderMap::new(), Bytes::from(err.to_string())));
+        }
+        Ok(Box::pin(
+            futures_util::stream::once(async move { Ok(first) }).chain(stream),
+        ))
+    }
+
+    fn classify(&self, e: &reqwest::Error, url: &str) -> GatewayError {
+        let provider = self.cfg.id.clone();
+        if e.is_timeout() {
+            let limit = if e.is_connect() {
+                self.cfg.connect_timeout
+            } else {
+                self.cfg.timeout
+            };
+            return UpstreamError::Timeout {
+                provider,
+                secs: limit.as_secs_f64(),
+            }
+            .into();
+        }
+        if e.is_connect() {
+            return UpstreamError::Connect {
+                provider,
+                url: url.to_owned(),
+                reason: describe(e),
+            }
+            .into();
+        }
+        UpstreamError::Protocol {
+            provider,
+            reason: describe(e),
+        }
+        .into()
+    }
+}
+
+/// The error body when a stream's first chunk is an error (chat `data: {"error":…}` or Anthropic
+/// `event: error`), as the client should see it.
+fn early_error(first: &[u8]) -> Option<Value> {
+    let text = std::str::from_utf8(first).ok()?.trim_start();
+    let data = if let Some(rest) = text.strip_prefix("event: error\ndata: ") {
+        rest
+    } else {
+        text.strip_prefix("data: {\"error\"").map(|_| &text[6..])?
+    };
+    let json = data.lines().next()?;
+    serde_json::from_str(json).ok()
+}
+
+fn is_sse(response: &reqwest::Response) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/event-stream"))
+}
+
+fn pick_headers(from: &HeaderMap) -> HeaderMap {
+    let mut out = HeaderMap::new();
+    for name in PASSED_HEADERS {
+        if let Some(v) = from.get(*name) {
+            if let (Ok(n), Ok(v)) = (
+                HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_bytes(v.as_bytes()),
+            ) {
+                out.insert(n, v);
+            }
+        }
+    }
+    out
+}
+
+/// reqwest's error with its causes, without the URL (which may carry credentials).
+fn describe(e: &reqwest::Error) -> String {
+    let mut text = String::new();
+    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(e);
+    while let Some(s) = source {
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    if text.is_empty() {
+        let full = e.to_string();
+        text = match e.url() {
+            Some(u) => full.replace(u.as_str(), "<url>"),
+            None => full,
+        };
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_with_or_without_v1_reach_the_same_api() {
+        assert_eq!(
+            api_root("https://api.anthropic.com"),
+            "https://api.anthropic.com/v1"
+        );
+        assert_eq!(
+            api_root("https://api.anthropic.com/v1/"),
+            "https://api.anthropic.com/v1"
+        );
+        assert_eq!(
+            api_root("https://api.deepseek.com/anthropic"),
+            "https://api.deepseek.com/anthropic/v1"
+        );
+    }
+
+    #[test]
+    fn an_error_as_the_first_event_is_recognised() {
+        let anthropic = b"event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n";
+        assert_eq!(
+            early_error(anthropic).map(|v| v["error"]["type"].clone()),
+            Some(json!("overloaded_error"))
+        );
+        let chat = b"data: {\"error\":{\"message\":\"x\",\"type\":\"upstream_error\",\"param\":null,\"code\":\"overloaded_error\"}}\n\n";
+        assert_eq!(
+            early_error(chat).map(|v| v["error"]["message"].clone()),
+            Some(json!("x"))
+        );
+        assert!(early_error(b"event: message_start\ndata: {}\n\n").is_none());
     }
 }

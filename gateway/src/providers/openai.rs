@@ -17,7 +17,7 @@
 mod discovery;
 mod rewrite;
 mod transform;
-mod upstream;
+pub(crate) mod upstream;
 
 use bytes::Bytes;
 use futures_util::StreamExt;

@@ -319,3 +319,118 @@ async fn keys_never_appear_in_responses_health_listings_or_logs() {
         "{outputs:?}"
     );
 }
+
+// ------------------------------------------------------------------------------------------------
+// Trusting an upstream: extra root certificates.
+
+/// A self-signed certificate for 127.0.0.1 and its key, made for this test alone.
+const TEST_CERT: &str = "-----BEGIN CERTIFICATE-----
+MIIBrDCCAVKgAwIBAgIUVVJlRby3N/G7SHS8scHzmMUn1Y0wCgYIKoZIzj0EAwIw
+HjEcMBoGA1UEAwwTc3dpdGNoYm9hcmQgdGVzdCBDQTAgFw0yNjExMjEwNjE2Mzda
+GA8yMTI2MTAyODA2MTYzN1owHjEcMBoGA1UEAwwTc3dpdGNoYm9hcmQgdGVzdCBD
+QTBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABHpw5JuYtWgVc+/uBPhiADy3Tyoe
+wy7VZEQ+pDIq1XfGqc9UWKOMjavXi408Dn44MulHOoBRQhJnCXhqjhzxyf6jbDBq
+MB0GA1UdDgQWBBRNQfHSlPgcbVdV9z9PwWa1H0F83DAfBgNVHSMEGDAWgBRNQfHS
+lPgcbVdV9z9PwWa1H0F83DAaBgNVHREEEzARgglsb2NhbGhvc3SHBH8AAAEwDAYD
+VR0TAQH/BAIwADAKBggqhkjOPQQDAgNIADBFAiAX/+oBK8B84Pnge22NAF7WDccK
+yzro6UMgRynla4pLXgIhAMSqI9MR2NdO5NA/ePNx+vrQ1pQpe9ECWgbIlcZn9n56
+-----END CERTIFICATE-----
+";
+const TEST_KEY: &str = "-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgayKP1WQmmj1qqumF
+HPq4qep5PErVnPowmkS/K0gWjq2hRANCAAR6cOSbmLVoFXPv7gT4YgA8t08qHsMu
+1WREPqQyKtV3xqnPVFijjI2r14uNPA5+ODLpRzqAUUISZwl4ao4c8cn+
+-----END PRIVATE KEY-----
+";
+
+/// An HTTPS upstream on 127.0.0.1 with [`TEST_CERT`], answering every request with a chat completion.
+async fn tls_upstream() -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio_rustls::rustls::{self, pki_types::pem::PemObject, pki_types::CertificateDer};
+    let cert =
+        CertificateDer::from_pem_slice(TEST_CERT.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+    let key = rustls::pki_types::PrivateKeyDer::from_pem_slice(TEST_KEY.as_bytes())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .and_then(|b| b.with_no_client_auth().with_single_cert(vec![cert], key))
+    .unwrap_or_else(|e| panic!("{e}"));
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && tls.read(&mut byte).await.unwrap_or(0) == 1 {
+                    head.push(byte[0]);
+                }
+                let text = String::from_utf8_lossy(&head).to_ascii_lowercase();
+                let length = text
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .and_then(|v| v.trim().parse::<usize>().ok())
+                    .unwrap_or(0);
+                let mut body = vec![0u8; length];
+                let _ = tls.read_exact(&mut body).await;
+                let reply = json!({"id": "c", "object": "chat.completion", "created": 1, "model": "m",
+                    "choices": [{"index": 0, "message": {"role": "assistant", "content": "over tls"}, "finish_reason": "stop"}]})
+                .to_string();
+                let response = format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{reply}", reply.len());
+                let _ = tls.write_all(response.as_bytes()).await;
+                let _ = tls.shutdown().await;
+            });
+        }
+    });
+    format!("https://127.0.0.1:{port}")
+}
+
+#[tokio::test]
+async fn ca_file_makes_a_private_ca_trusted_per_provider_or_for_all() {
+    let base = tls_upstream().await;
+    let dir = temp_dir("ca");
+    let ca = dir.join("ca.pem");
+    std::fs::write(&ca, TEST_CERT).unwrap_or_else(|e| panic!("{e}"));
+    let provider = format!(
+        "[[providers]]\nid = \"tls\"\nkind = \"openai\"\nbase_url = \"{base}/v1\"\nmodels = [\"m\"]\n"
+    );
+    let ca_path = ca.display().to_string();
+    let untrusted = gateway(&format!("[mock]\nenabled = false\n{provider}")).await;
+    let (s, v) = post_json(
+        &format!("{}/chat/completions", untrusted.base_url()),
+        &chat("m"),
+    )
+    .await;
+    assert_eq!(s, 502, "an unknown CA is refused: {v}");
+    for toml in [
+        format!("[mock]\nenabled = false\n{provider}ca_file = \"{ca_path}\"\n"),
+        format!("[server]\nca_file = \"{ca_path}\"\n[mock]\nenabled = false\n{provider}"),
+    ] {
+        let gw = gateway(&toml).await;
+        let (s, v) = post_json(&format!("{}/chat/completions", gw.base_url()), &chat("m")).await;
+        assert_eq!(s, 200, "{toml}: {v}");
+        assert_eq!(v["choices"][0]["message"]["content"], "over tls");
+    }
+    let not_pem = dir.join("not.pem");
+    std::fs::write(&not_pem, "hello").unwrap_or_else(|e| panic!("{e}"));
+    for (file, expect) in [
+        (not_pem, "no PEM certificate"),
+        (dir.join("missing.pem"), "cannot read ca_file"),
+    ] {
+        let err = config_error(
+            &format!("{provider}ca_file = \"{}\"\n", file.display()),
+            &Env::default(),
+        );
+        assert!(err.contains(expect) && err.contains("'tls'"), "{err}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
