@@ -351,6 +351,36 @@ mod tests {
         let _ = std::fs::remove_dir_all(dir);
     }
 
+    /// Runs only where no D-Bus session bus can exist (CI, containers), so a developer's real keychain
+    /// is never written to; there the keychain path must fail fast and fall back to the file.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn without_a_secret_service_keys_fall_back_to_the_file_quickly() {
+        use std::os::unix::fs::MetadataExt;
+        let uid = std::fs::metadata("/proc/self")
+            .map(|m| m.uid())
+            .unwrap_or(0);
+        let runtime =
+            std::env::var("XDG_RUNTIME_DIR").unwrap_or_else(|_| format!("/run/user/{uid}"));
+        if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some()
+            || Path::new(&runtime).join("bus").exists()
+        {
+            return;
+        }
+        let dir = temp_dir();
+        let started = std::time::Instant::now();
+        let store = SecretStore::new(Some(&dir));
+        let backend = store
+            .set("probe", &Secret::new("sk-probe-value"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(backend, SecretBackend::File);
+        let got = store.get("probe").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(got.as_ref().map(Secret::expose), Some("sk-probe-value"));
+        assert!(store.delete("probe").unwrap_or_else(|e| panic!("{e}")));
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
     #[test]
     fn without_keychain_or_directory_set_says_what_to_do() {
         let store = SecretStore::without_keychain(None);

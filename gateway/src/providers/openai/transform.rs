@@ -80,7 +80,10 @@ impl StreamEditor {
             out.extend_from_slice(&rest);
         }
         if let Some(usage) = self.usage_event() {
-            out.extend_from_slice(b"\n");
+            // End an unterminated last event first, or the usage would join it.
+            if !out.is_empty() && !out.ends_with(b"\n\n") {
+                out.extend_from_slice(if out.ends_with(b"\n") { b"\n" } else { b"\n\n" });
+            }
             out.extend_from_slice(&usage);
         }
         out.freeze()
@@ -330,6 +333,19 @@ mod tests {
         let completion = tokens::count("Hello there");
         assert_eq!(usage["usage"]["completion_tokens"], completion);
         assert_eq!(usage["usage"]["total_tokens"], 10 + completion);
+    }
+
+    #[test]
+    fn usage_after_an_unterminated_last_event_is_a_separate_event() {
+        let plan = StreamPlan {
+            usage_prompt_tokens: Some(1),
+            object: "chat.completion.chunk",
+            ..StreamPlan::default()
+        };
+        let out = run(plan, &[CONTENT, CONTENT.trim_end()]);
+        let events: Vec<&str> = out.split("\n\n").filter(|e| !e.is_empty()).collect();
+        assert_eq!(events.len(), 3, "{out}");
+        assert!(events[2].starts_with("data: {") && events[2].contains("\"usage\""));
     }
 
     #[test]
