@@ -95,7 +95,19 @@ fn main() -> ExitCode {
                     if cfg.mock.enabled { "on" } else { "off" }
                 );
                 for p in &cfg.providers {
-                    println!("  provider {} ({:?}) at {}", p.id, p.kind, p.base_url);
+                    let preset = p.preset.map_or(String::new(), |n| format!(", preset {n}"));
+                    let passthrough = if p.passthrough {
+                        ", the client's own key passed through"
+                    } else {
+                        ""
+                    };
+                    println!(
+                        "  provider {} ({}{preset}) at {}; key: {}{passthrough}",
+                        p.id,
+                        p.kind.as_str(),
+                        p.base_url,
+                        p.key_source
+                    );
                 }
                 ExitCode::SUCCESS
             }
