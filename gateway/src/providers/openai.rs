@@ -140,11 +140,14 @@ impl OpenAiProvider {
     pub async fn call(&self, call: Call) -> Result<Reply, GatewayError> {
         let endpoint = call.typed.endpoint();
         if !self.speaks(endpoint) {
-            return Err(GatewayError::Internal(format!(
-                "provider '{}' cannot take /{} requests as they are",
-                self.cfg.id,
-                endpoint.upstream_path()
-            )));
+            return Err(GatewayError::WrongModelKind {
+                message: format!(
+                    "provider '{}' ({}) does not serve /v1/{}; use a model of another provider",
+                    self.cfg.id,
+                    self.kind(),
+                    endpoint.upstream_path()
+                ),
+            });
         }
         let url = self
             .layout

@@ -77,6 +77,21 @@ async fn azure_classic_uses_deployment_urls_api_version_and_the_api_key_header()
     .await;
     assert_eq!(s, 200);
 
+    // Deployment URLs have no rerank: a 400 that says so, and nothing is sent.
+    let (s, v) = post_json(
+        &format!("{}/rerank", gw.base_url()),
+        &json!({"model": "prod-4o", "query": "q", "documents": ["a"]}),
+    )
+    .await;
+    assert_eq!(s, 400, "{v}");
+    assert!(
+        envelope(&v)["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("'az' (azure)"),
+        "{v}"
+    );
+
     let all = hits.all();
     let paths: Vec<&str> = all.iter().map(|h| h.path.as_str()).collect();
     assert_eq!(
