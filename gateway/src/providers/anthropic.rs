@@ -470,7 +470,11 @@ impl AnthropicProvider {
             }
         };
         if let Some(err) = early_error(&first) {
-            let status = match err["code"].as_str().or(err["error"]["type"].as_str()) {
+            // Chat-shaped errors name Anthropic's type as `code`; native ones as `type`.
+            let kind = err["error"]["code"]
+                .as_str()
+                .or(err["error"]["type"].as_str());
+            let status = match kind {
                 Some("overloaded_error") => {
                     StatusCode::from_u16(529).unwrap_or(StatusCode::SERVICE_UNAVAILABLE)
                 }

@@ -4,8 +4,10 @@
 mod support;
 
 mod access;
+mod anthropic_provider;
 mod credentials;
 mod errors;
+mod front_doors;
 mod lifecycle;
 mod mock_provider;
 mod observe;
