@@ -61,7 +61,7 @@ impl Echo {
     /// The `response` object before any output: what `response.created` carries.
     pub fn skeleton(&self, id: &str, created_at: i64, status: &str) -> Value {
         let reasoning = self.get("reasoning", json!({}));
-        json!({
+        let mut r = json!({
             "id": id,
             "object": "response",
             "created_at": created_at,
@@ -89,10 +89,13 @@ impl Echo {
             "tools": self.get("tools", json!([])),
             "top_p": self.get("top_p", json!(1.0)),
             "truncation": "disabled",
-            "usage": null,
-            "user": self.get("user", Value::Null),
             "metadata": self.get("metadata", json!({})),
-        })
+        });
+        // `user` is a string or absent (the spec has no null for it).
+        if let Some(user) = self.fields.get("user").filter(|u| u.is_string()) {
+            r["user"] = user.clone();
+        }
+        r
     }
 
     pub fn is_custom(&self, name: &str) -> bool {
