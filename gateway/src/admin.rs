@@ -343,11 +343,15 @@ fn remove(doc: &mut toml_edit::DocumentMut, name: &str, key: &str, value: &str) 
 }
 
 /// Writes the edit and swaps in the new config.
-fn apply(
-    state: &AppState,
-    edit: impl FnOnce(&mut toml_edit::DocumentMut) -> Result<(), GatewayError>,
+/// Validating the edited file may read keychain entries, which blocks: it runs on a blocking thread.
+async fn apply(
+    state: &Arc<AppState>,
+    edit: impl FnOnce(&mut toml_edit::DocumentMut) -> Result<(), GatewayError> + Send + 'static,
 ) -> Result<Json<Value>, GatewayError> {
-    let config = state.source.update(edit)?;
+    let writer = state.clone();
+    let config = tokio::task::spawn_blocking(move || writer.source.update(edit))
+        .await
+        .map_err(|e| GatewayError::Internal(format!("the config writer failed: {e}")))??;
     let previous = state.live();
     let live = crate::reload::build_live(config, Some(&previous))?;
     let out = config_json(&live.config);
@@ -362,18 +366,49 @@ async fn put_provider(
 ) -> Result<Json<Value>, GatewayError> {
     let mut fields: serde_json::Map<String, Value> = body(&bytes)?;
     fields.insert("id".into(), json!(id));
+    // A key typed into the dashboard goes to the keychain (or the 0600 secrets file), never into the
+    // config file: the file only says where to find it.
+    if let Some(Value::String(key)) = fields.get("api_key").cloned() {
+        if !key.trim().is_empty() {
+            store_secret(&state, &id, key).await?;
+            fields.insert("api_key".into(), json!({ "keychain": id }));
+        }
+    }
     let table = table_from(&fields)?;
-    apply(&state, |doc| {
+    apply(&state, move |doc| {
         upsert(doc, "providers", "id", &id, table);
         Ok(())
     })
+    .await
+}
+
+/// Saves an upstream key under the provider's id, off the async threads (keychains block).
+async fn store_secret(state: &AppState, label: &str, key: String) -> Result<(), GatewayError> {
+    let dir = state
+        .live()
+        .config
+        .server
+        .data_dir
+        .clone()
+        .or_else(|| state.source.env().data_dir.clone());
+    let store = if state.source.env().os_keychain {
+        crate::secrets::SecretStore::new(dir.as_deref())
+    } else {
+        crate::secrets::SecretStore::without_keychain(dir.as_deref())
+    };
+    let label = label.to_owned();
+    tokio::task::spawn_blocking(move || store.set(&label, &crate::config::Secret::new(key)))
+        .await
+        .map_err(|e| GatewayError::Internal(format!("the key store failed: {e}")))?
+        .map(|_| ())
+        .map_err(|e| GatewayError::Internal(format!("cannot store the key: {e}")))
 }
 
 async fn delete_provider(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, GatewayError> {
-    apply(&state, |doc| {
+    apply(&state, move |doc| {
         if remove(doc, "providers", "id", &id) {
             Ok(())
         } else {
@@ -383,6 +418,7 @@ async fn delete_provider(
             ))
         }
     })
+    .await
 }
 
 async fn put_route(
@@ -393,17 +429,18 @@ async fn put_route(
     let mut fields: serde_json::Map<String, Value> = body(&bytes)?;
     fields.insert("model".into(), json!(model));
     let table = table_from(&fields)?;
-    apply(&state, |doc| {
+    apply(&state, move |doc| {
         upsert(doc, "routes", "model", &model, table);
         Ok(())
     })
+    .await
 }
 
 async fn delete_route(
     State(state): State<Arc<AppState>>,
     Path(model): Path<String>,
 ) -> Result<Json<Value>, GatewayError> {
-    apply(&state, |doc| {
+    apply(&state, move |doc| {
         if remove(doc, "routes", "model", &model) {
             Ok(())
         } else {
@@ -413,6 +450,7 @@ async fn delete_route(
             ))
         }
     })
+    .await
 }
 
 async fn put_routing(
@@ -420,7 +458,7 @@ async fn put_routing(
     bytes: bytes::Bytes,
 ) -> Result<Json<Value>, GatewayError> {
     let fields: serde_json::Map<String, Value> = body(&bytes)?;
-    apply(&state, |doc| {
+    apply(&state, move |doc| {
         if doc.get("routing").and_then(|i| i.as_table()).is_none() {
             doc.insert("routing", toml_edit::Item::Table(toml_edit::Table::new()));
         }
@@ -437,6 +475,7 @@ async fn put_routing(
         }
         Ok(())
     })
+    .await
 }
 
 async fn health_now(State(state): State<Arc<AppState>>) -> Json<Value> {

@@ -41,6 +41,27 @@ pub fn presented_key(headers: &HeaderMap) -> Option<&str> {
         .filter(|k| !k.is_empty())
 }
 
+/// Each credential header present, with the key it carries.
+fn credential_headers(headers: &HeaderMap) -> Vec<(header::HeaderName, String)> {
+    let mut out = Vec::new();
+    if let Some(k) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+    {
+        out.push((header::AUTHORIZATION, k.trim().to_owned()));
+    }
+    for name in ["x-api-key", "api-key"] {
+        if let Some(k) = headers.get(name).and_then(|v| v.to_str().ok()) {
+            out.push((header::HeaderName::from_static(name), k.trim().to_owned()));
+        }
+    }
+    out
+}
+
 /// While keys exist, a model request must carry one of them.
 pub async fn require_key(
     State(state): State<Arc<AppState>>,
@@ -50,8 +71,16 @@ pub async fn require_key(
     if state.keys.is_empty() {
         return next.run(request).await;
     }
-    match presented_key(request.headers()).and_then(|k| state.keys.check(k)) {
-        Some(record) => {
+    // Any of the credential headers may carry the gateway key; that header is removed so the key never
+    // travels upstream, and the others stay (a pass-through provider can still get the client's own
+    // upstream key, e.g. gateway key in `x-api-key`, upstream key in `Authorization`).
+    let found = credential_headers(request.headers())
+        .into_iter()
+        .find_map(|(name, key)| state.keys.check(&key).map(|record| (name, record)));
+    match found {
+        Some((name, record)) => {
+            request.headers_mut().remove(name);
+            crate::observe::note(|p| p.record.key_name = Some(record.name.clone()));
             request.extensions_mut().insert(ClientKey(record.name));
             next.run(request).await
         }

@@ -269,7 +269,12 @@ async fn watch_config(state: Arc<server::AppState>) {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         tick.tick().await;
-        match state.source.poll() {
+        // Loading may read keychain entries, which blocks.
+        let source = state.clone();
+        let polled = tokio::task::spawn_blocking(move || source.source.poll())
+            .await
+            .unwrap_or(None);
+        match polled {
             None => {}
             Some(Ok(config)) => {
                 if config.server.host != state.server.host

@@ -93,6 +93,11 @@ impl ConfigSource {
         }
     }
 
+    /// The environment the config is validated with.
+    pub fn env(&self) -> &Env {
+        &self.env
+    }
+
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
     }

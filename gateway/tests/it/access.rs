@@ -240,3 +240,71 @@ async fn openai_mocker_model_management_curl_examples() {
     let (_, list) = get_json(&format!("{origin}/v1/models")).await;
     assert_eq!(list["data"].as_array().map(Vec::len), Some(0));
 }
+
+#[tokio::test]
+async fn the_gateway_key_never_travels_upstream_and_names_the_client_in_logs() {
+    use axum::routing::post;
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(
+        Vec::<(Option<String>, Option<String>)>::new(),
+    ));
+    let s2 = seen.clone();
+    let app = axum::Router::new().route("/v1/chat/completions", post(move |headers: axum::http::HeaderMap| {
+        let s2 = s2.clone();
+        async move {
+            let h = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).map(str::to_owned);
+            s2.lock().unwrap_or_else(|p| p.into_inner()).push((h("authorization"), h("x-api-key")));
+            axum::Json(json!({"id": "c", "object": "chat.completion", "created": 1, "model": "m", "choices": []}))
+        }
+    }));
+    let base = upstream(app).await;
+    let dir = temp_dir("key-strip");
+    let config = format!("[mock]\nenabled = false\n\n[[providers]]\nid = \"own\"\nkind = \"openai\"\nbase_url = \"{base}/v1\"\nmodels = [\"m\"]\napi_key = {{ passthrough = true }}\n\n[[providers]]\nid = \"keyed\"\nkind = \"openai\"\nbase_url = \"{base}/v1\"\nmodels = [\"k\"]\napi_key = \"sk-provider-key\"\n");
+    let (gw, _) = file_gateway(&config, &dir).await;
+    let origin = format!("http://{}", gw.local_addr());
+    let (_, created) = send(
+        client()
+            .post(format!("{origin}/admin/auth/keys"))
+            .json(&json!({"name": "my-app"})),
+    )
+    .await;
+    let key = created["key"].as_str().unwrap_or_default().to_owned();
+    let mut records = gw.subscribe_requests();
+    let body = json!({"model": "m", "messages": [{"role": "user", "content": "x"}]});
+    // Gateway key in x-api-key, the client's own upstream key in Authorization (pass-through).
+    let (s, _) = send(
+        client()
+            .post(format!("{origin}/v1/chat/completions"))
+            .header("x-api-key", &key)
+            .bearer_auth("sk-users-own-upstream-key")
+            .json(&body),
+    )
+    .await;
+    assert_eq!(s, 200);
+    // Gateway key as Bearer to a provider with its own key.
+    let (s, _) = send(
+        client()
+            .post(format!("{origin}/v1/chat/completions"))
+            .bearer_auth(&key)
+            .json(&json!({"model": "k", "messages": [{"role": "user", "content": "x"}]})),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let seen = seen.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    assert_eq!(
+        seen[0],
+        (Some("Bearer sk-users-own-upstream-key".into()), None)
+    );
+    assert_eq!(seen[1], (Some("Bearer sk-provider-key".into()), None));
+    assert!(seen
+        .iter()
+        .all(|(a, x)| !a.as_deref().unwrap_or("").contains(&key)
+            && !x.as_deref().unwrap_or("").contains(&key)));
+    let rec = tokio::time::timeout(std::time::Duration::from_secs(5), records.recv())
+        .await
+        .ok()
+        .and_then(Result::ok);
+    assert_eq!(
+        rec.and_then(|r| r.key_name.clone()).as_deref(),
+        Some("my-app")
+    );
+}

@@ -159,3 +159,53 @@ async fn admin_writes_keep_comments_apply_at_once_and_refuse_invalid_changes() {
         .unwrap_or_default()
         .contains("local"));
 }
+
+#[tokio::test]
+async fn keys_entered_in_the_admin_api_go_to_the_secret_store_not_the_config_file() {
+    use axum::routing::post;
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(None::<String>));
+    let s2 = seen.clone();
+    let app = axum::Router::new().route("/v1/chat/completions", post(move |headers: axum::http::HeaderMap| {
+        let s2 = s2.clone();
+        async move {
+            *s2.lock().unwrap_or_else(|p| p.into_inner()) = headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_owned);
+            axum::Json(json!({"id": "c", "object": "chat.completion", "created": 1, "model": "m", "choices": []}))
+        }
+    }));
+    let base = upstream(app).await;
+    let dir = temp_dir("admin-secret");
+    let (gw, path) = file_gateway("[mock]\nenabled = false\n", &dir).await;
+    let origin = format!("http://{}", gw.local_addr());
+    let r = client().put(format!("{origin}/admin/providers/up")).json(&json!({"kind": "openai", "base_url": format!("{base}/v1"), "models": ["m"], "api_key": "sk-typed-in-the-dashboard"}))
+        .send().await.unwrap_or_else(|e| panic!("{e}"));
+    let status = r.status();
+    let shown = r.text().await.unwrap_or_default();
+    assert_eq!(status, 200, "{shown}");
+    assert!(
+        !shown.contains("sk-typed-in-the-dashboard"),
+        "the answer masks the key: {shown}"
+    );
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        !text.contains("sk-typed-in-the-dashboard") && text.contains("keychain"),
+        "{text}"
+    );
+    let (s, _) = post_json(
+        &format!("{origin}/v1/chat/completions"),
+        &json!({"model": "m", "messages": [{"role": "user", "content": "x"}]}),
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        seen.lock().unwrap_or_else(|p| p.into_inner()).as_deref(),
+        Some("Bearer sk-typed-in-the-dashboard")
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.join("secrets.json"))
+            .map(|m| m.permissions().mode() & 0o777)
+            .unwrap_or(0);
+        assert_eq!(mode, 0o600);
+    }
+}

@@ -144,15 +144,22 @@ pub fn temp_dir(tag: &str) -> std::path::PathBuf {
 pub async fn file_gateway(toml: &str, data_dir: &std::path::Path) -> (Gateway, std::path::PathBuf) {
     let path = data_dir.join("config.toml");
     std::fs::write(&path, toml).unwrap_or_else(|e| panic!("write config: {e}"));
-    let mut config =
-        Config::load(&path, &Env::default()).unwrap_or_else(|e| panic!("bad test config: {e}"));
-    config.server.data_dir = Some(data_dir.to_path_buf());
+    // The data directory comes from the environment, as the CLI passes it (the file may set its own).
+    let env = Env {
+        data_dir: Some(data_dir.to_path_buf()),
+        ..Env::default()
+    };
+    let mut config = Config::load(&path, &env).unwrap_or_else(|e| panic!("bad test config: {e}"));
+    config
+        .server
+        .data_dir
+        .get_or_insert_with(|| data_dir.to_path_buf());
     let listener = TcpListener::bind("127.0.0.1:0")
         .await
         .unwrap_or_else(|e| panic!("bind: {e}"));
     let options = switchboard_gateway::Options {
         config_path: Some(path.clone()),
-        env: Env::default(),
+        env,
     };
     let gw =
         Gateway::serve_with(listener, config, options).unwrap_or_else(|e| panic!("start: {e}"));
