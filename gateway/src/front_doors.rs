@@ -39,7 +39,8 @@ use crate::translate::anthropic_stream::ChatToAnthropic;
 use crate::translate::responses_in::{self, ResponsesRequest, Target};
 use crate::translate::responses_reply::{self, Echo};
 use crate::translate::responses_stream::ChatToResponses;
-use crate::translate::stream::translate;
+use crate::translate::stream::{translate, translate_all};
+use crate::translate::{chunks_of, Emit, Translator};
 use crate::wire::{self, ChatRequest};
 
 /// Routes under `/v1` (merged into the OpenAI router, so CORS and keys apply to them too).
@@ -102,6 +103,15 @@ fn reply_json(reply: Reply) -> Result<Value, GatewayError> {
     }
 }
 
+/// A whole chat completion as the event stream the client asked for (an upstream that ignored
+/// `stream: true`).
+fn replay(chat: &Value, translator: impl Translator) -> Reply {
+    let bytes = Emit::encode_all(&translate_all(translator, &chunks_of(chat)));
+    Reply::Stream(Box::pin(futures_util::stream::once(
+        async move { Ok(bytes) },
+    )))
+}
+
 async fn messages(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
     match serve_messages(&state, headers, body).await {
         Ok(r) => r,
@@ -122,11 +132,10 @@ async fn serve_messages(
     }
     let (bytes, typed) = chat_call(&anthropic_in::to_chat(&req))?;
     let reply = server::dispatch(state, headers, bytes, typed).await?;
+    let translator = ChatToAnthropic::new(req.model.as_str());
     Ok(match reply {
-        Reply::Stream(s) => server::into_response(Reply::Stream(translate(
-            s,
-            ChatToAnthropic::new(req.model.as_str()),
-        ))),
+        Reply::Stream(s) => server::into_response(Reply::Stream(translate(s, translator))),
+        whole if req.stream() => server::into_response(replay(&reply_json(whole)?, translator)),
         whole => {
             let chat = reply_json(whole)?;
             server::into_response(Reply::Json(anthropic_reply::chat_to_message(
@@ -219,12 +228,19 @@ async fn responses(
         return forward_native(&state, headers, body, Endpoint::Responses, &model, stream).await;
     }
     let translated = responses_in::to_chat(&req, Target::Responses)?;
-    let echo = Echo::of(&wire::parse_object(&body)?, translated.custom_tools);
+    let echo = Echo::of(
+        &wire::parse_object(&body)?,
+        translated.custom_tools,
+        translated.namespaces,
+    );
     let (bytes, typed) = chat_call(&translated.body)?;
     let reply = server::dispatch(&state, headers, bytes, typed).await?;
     Ok(match reply {
         Reply::Stream(s) => {
             server::into_response(Reply::Stream(translate(s, ChatToResponses::new(echo))))
+        }
+        whole if req.stream() => {
+            server::into_response(replay(&reply_json(whole)?, ChatToResponses::new(echo)))
         }
         whole => {
             let chat = reply_json(whole)?;

@@ -16,8 +16,7 @@
 //! (or the client's own key with `passthrough`) and `anthropic-version: 2023-06-01` unless the client
 //! sent its own. The HTTP client (pool, proxies, extra CAs) and the signing are the OpenAI provider's.
 
-use std::sync::RwLock;
-use std::time::{Duration, Instant};
+mod models;
 
 use bytes::Bytes;
 use futures_util::StreamExt;
@@ -33,8 +32,6 @@ use crate::translate::{anthropic_out, anthropic_reply, stream::translate};
 
 /// The API version sent when the client did not name one.
 pub const ANTHROPIC_VERSION: &str = "2023-06-01";
-const DISCOVERY_MAX_AGE: Duration = Duration::from_secs(30);
-const DISCOVERY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Upstream response headers worth handing to the client.
 const PASSED_HEADERS: &[&str] = &[
@@ -55,15 +52,7 @@ pub struct AnthropicProvider {
     api: String,
     messages_url: reqwest::Url,
     count_url: reqwest::Url,
-    discovery: RwLock<Discovery>,
-    refresh: tokio::sync::Mutex<()>,
-}
-
-#[derive(Default)]
-struct Discovery {
-    models: Vec<ModelInfo>,
-    refreshed_at: Option<Instant>,
-    last_error: Option<String>,
+    models: models::Models,
 }
 
 /// `{base}/v1` unless `base` already ends in `/v1`.
@@ -87,21 +76,8 @@ impl AnthropicProvider {
         };
         let messages_url = url(Endpoint::Messages.upstream_path())?;
         let count_url = url(Endpoint::CountTokens.upstream_path())?;
-        let models = cfg
-            .models
-            .iter()
-            .map(|id| ModelInfo {
-                id: id.clone(),
-                created: 0,
-                owned_by: cfg.id.clone(),
-            })
-            .collect();
         Ok(AnthropicProvider {
-            discovery: RwLock::new(Discovery {
-                models,
-                ..Discovery::default()
-            }),
-            refresh: tokio::sync::Mutex::new(()),
+            models: models::Models::new(&cfg),
             messages_url,
             count_url,
             api,
@@ -114,126 +90,35 @@ impl AnthropicProvider {
         &self.cfg.id
     }
 
-    fn discovers(&self) -> bool {
-        self.cfg.models.is_empty()
-    }
-
     pub fn models(&self) -> Vec<ModelInfo> {
-        self.discovery
-            .read()
-            .map(|d| d.models.clone())
-            .unwrap_or_default()
+        self.models.list()
     }
 
     pub fn serves(&self, model: &str) -> bool {
-        self.discovery
-            .read()
-            .map(|d| d.models.iter().any(|m| m.id == model))
-            .unwrap_or(false)
+        self.models.contains(model)
     }
 
     pub fn never_discovered(&self) -> bool {
-        self.discovers()
-            && self
-                .discovery
-                .read()
-                .map(|d| d.refreshed_at.is_none())
-                .unwrap_or(true)
+        self.models.never_discovered()
     }
 
     pub fn discovery_is_stale(&self) -> bool {
-        self.discovers()
-            && self
-                .discovery
-                .read()
-                .map(|d| {
-                    d.refreshed_at
-                        .is_none_or(|t| t.elapsed() > DISCOVERY_MAX_AGE)
-                })
-                .unwrap_or(true)
+        self.models.is_stale()
     }
 
-    /// Asks the upstream for its models (`GET {root}/v1/models`); concurrent callers share one request.
+    /// Refreshes the model list (`GET {root}/v1/models`) with the provider's own key; a pass-through
+    /// provider without one asks unsigned.
     pub async fn refresh_models(&self) {
-        if !self.discovers() {
-            return;
-        }
-        let started = Instant::now();
-        let _guard = self.refresh.lock().await;
-        if let Ok(d) = self.discovery.read() {
-            if d.refreshed_at.is_some_and(|t| t > started) {
-                return;
-            }
-        }
-        let result = self.fetch_models().await;
-        if let Ok(mut d) = self.discovery.write() {
-            d.refreshed_at = Some(Instant::now());
-            match result {
-                Ok(models) => {
-                    d.models = models;
-                    d.last_error = None;
-                }
-                Err(e) => {
-                    tracing::warn!(provider = %self.cfg.id, "model discovery failed: {e}");
-                    d.last_error = Some(e);
-                }
-            }
-        }
-    }
-
-    async fn fetch_models(&self) -> Result<Vec<ModelInfo>, String> {
         let url = format!("{}/models?limit=1000", self.api);
-        // Discovery uses the provider's own key; a pass-through provider without one asks unsigned.
+        let shown = upstream::display_url(&format!("{}/models", self.api));
         let key = self.cfg.api_key.as_ref().map(|k| k.expose());
-        let request = self
-            .versioned(
-                upstream::sign(&self.cfg, self.client.get(&url), key),
-                &HeaderMap::new(),
-                false,
-            )
-            .timeout(DISCOVERY_TIMEOUT);
-        let response = request.send().await.map_err(|e| describe(&e))?;
-        let status = response.status();
-        if !status.is_success() {
-            return Err(format!("GET {}/models answered {status}", self.api));
-        }
-        let body: Value = response.json().await.map_err(|e| {
-            format!(
-                "GET {}/models did not return a model list: {}",
-                self.api,
-                describe(&e)
-            )
-        })?;
-        let data = body["data"]
-            .as_array()
-            .ok_or_else(|| format!("GET {}/models returned no 'data' array", self.api))?;
-        Ok(data
-            .iter()
-            .filter_map(|m| {
-                Some(ModelInfo {
-                    id: m["id"].as_str()?.to_owned(),
-                    created: 0,
-                    owned_by: self.cfg.id.clone(),
-                })
-            })
-            .collect())
+        let signed = upstream::sign(&self.cfg, self.client.get(&url), key);
+        let request = self.versioned(signed, &HeaderMap::new(), false);
+        self.models.refresh(&self.cfg, request, &shown).await;
     }
 
     pub fn health(&self) -> Value {
-        let (count, error, refreshed) = match self.discovery.read() {
-            Ok(d) => (
-                d.models.len(),
-                d.last_error.clone(),
-                d.refreshed_at.is_some(),
-            ),
-            Err(_) => (0, Some("state unavailable".into()), false),
-        };
-        let status = match (&error, self.discovers(), refreshed) {
-            (Some(_), _, _) => "down",
-            (None, true, false) => "unknown",
-            (None, false, _) => "configured",
-            (None, true, true) => "up",
-        };
+        let (status, count, error) = self.models.health();
         json!({
             "id": self.cfg.id, "kind": "anthropic",
             "base_url": upstream::display_url(&self.cfg.base_url),
@@ -555,7 +440,7 @@ fn pick_headers(from: &HeaderMap) -> HeaderMap {
 }
 
 /// reqwest's error with its causes, without the URL (which may carry credentials).
-fn describe(e: &reqwest::Error) -> String {
+pub(crate) fn describe(e: &reqwest::Error) -> String {
     let mut text = String::new();
     let mut source: Option<&dyn std::error::Error> = std::error::Error::source(e);
     while let Some(s) = source {

@@ -118,7 +118,9 @@ fn responses_request_to_chat() {
         let translated = crate::wire::typed::<responses_in::ResponsesRequest>(body.as_bytes())
             .and_then(|req| responses_in::to_chat(&req, target));
         match translated {
-            Ok(t) => json!({ "body": t.body, "custom_tools": t.custom_tools }),
+            Ok(t) => {
+                json!({ "body": t.body, "custom_tools": t.custom_tools, "namespaces": t.namespaces })
+            }
             Err(e) => error_value(&e),
         }
     });
@@ -147,7 +149,13 @@ fn echo_of(case: &Value) -> responses_reply::Echo {
         .flatten()
         .filter_map(|v| v.as_str().map(str::to_owned))
         .collect();
-    responses_reply::Echo::of(&raw, custom)
+    let namespaces = case["namespaces"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_owned()))
+        .collect();
+    responses_reply::Echo::of(&raw, custom, namespaces)
 }
 
 #[test]
@@ -185,5 +193,17 @@ fn chat_stream_to_responses() {
     check("chat_stream_to_responses", |case| {
         let t = responses_stream::ChatToResponses::new(echo_of(case));
         emits_out(translate_all(t, &events_in(case)))
+    });
+}
+
+#[test]
+fn chat_completion_as_stream() {
+    check("chat_completion_as_stream", |case| {
+        Value::Array(
+            chunks_of(&case["input"])
+                .into_iter()
+                .map(|e| e.json().unwrap_or(Value::String(e.data)))
+                .collect(),
+        )
     });
 }

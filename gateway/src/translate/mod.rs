@@ -187,3 +187,59 @@ pub fn hoist_early_system(messages: &mut Vec<Value>) {
     text.reverse();
     messages.insert(0, json!({ "role": "system", "content": text.join("\n\n") }));
 }
+
+/// The stream a whole `chat.completion` would have been: for a client that asked for a stream when
+/// the upstream answered in one piece (some servers ignore `stream: true`). Role, reasoning, text and
+/// whole tool calls, the finish chunk, the usage chunk, `[DONE]`.
+pub fn chunks_of(chat: &Value) -> Vec<SseEvent> {
+    let chunk = |delta: Value, finish: Value| {
+        let c = json!({
+            "id": chat["id"], "object": "chat.completion.chunk", "created": chat["created"],
+            "model": chat["model"],
+            "choices": [{ "index": 0, "delta": delta, "finish_reason": finish }],
+        });
+        SseEvent::data(c.to_string())
+    };
+    let choice = &chat["choices"][0];
+    let message = &choice["message"];
+    let mut out = vec![chunk(
+        json!({ "role": "assistant", "content": "" }),
+        Value::Null,
+    )];
+    if let Some(r) = reasoning_of(message) {
+        out.push(chunk(json!({ "reasoning_content": r }), Value::Null));
+    }
+    let text = chat_text(&message["content"]);
+    if !text.is_empty() {
+        out.push(chunk(json!({ "content": text }), Value::Null));
+    }
+    for (i, call) in message["tool_calls"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let fragment = json!({
+            "index": i, "id": call["id"], "type": "function", "function": call["function"],
+        });
+        out.push(chunk(json!({ "tool_calls": [fragment] }), Value::Null));
+    }
+    let finish = choice["finish_reason"].clone();
+    out.push(chunk(
+        json!({}),
+        if finish.is_null() {
+            json!("stop")
+        } else {
+            finish
+        },
+    ));
+    if chat["usage"].is_object() {
+        let usage = json!({
+            "id": chat["id"], "object": "chat.completion.chunk", "created": chat["created"],
+            "model": chat["model"], "choices": [], "usage": chat["usage"],
+        });
+        out.push(SseEvent::data(usage.to_string()));
+    }
+    out.push(SseEvent::data("[DONE]"));
+    out
+}

@@ -88,11 +88,13 @@ pub enum Target {
     Chat,
 }
 
-/// The chat request, and the names of the free-form (`custom`) tools among its functions.
+/// The chat request, the names of the free-form (`custom`) tools among its functions, and the
+/// namespace of each function that came from a `namespace` tool (Codex's sub-agent tools).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Translated {
     pub body: Map<String, Value>,
     pub custom_tools: Vec<String>,
+    pub namespaces: Vec<(String, String)>,
 }
 
 impl ResponsesRequest {
@@ -146,7 +148,11 @@ pub fn to_chat(req: &ResponsesRequest, target: Target) -> Result<Translated, Gat
     let mut out = Map::new();
     out.insert("model".into(), json!(req.model));
     out.insert("messages".into(), Value::Array(messages));
-    let (tools, custom_tools) = tools(req.tools.as_deref().unwrap_or_default())?;
+    let Tools {
+        list: tools,
+        custom: custom_tools,
+        namespaces,
+    } = tools(req.tools.as_deref().unwrap_or_default())?;
     if !tools.is_empty() {
         out.insert("tools".into(), Value::Array(tools));
         if let Some(choice) = req.tool_choice.as_ref().and_then(tool_choice) {
@@ -213,6 +219,7 @@ pub fn to_chat(req: &ResponsesRequest, target: Target) -> Result<Translated, Gat
     Ok(Translated {
         body: out,
         custom_tools,
+        namespaces,
     })
 }
 
@@ -375,49 +382,77 @@ fn input_items(items: &[Value], messages: &mut Vec<Value>) -> Result<(), Gateway
     Ok(())
 }
 
-/// Function and custom tools → chat functions; hosted tools are dropped.
-fn tools(list: &[Value]) -> Result<(Vec<Value>, Vec<String>), GatewayError> {
-    let mut out = Vec::new();
-    let mut custom = Vec::new();
+/// The chat functions of a request's tools.
+struct Tools {
+    list: Vec<Value>,
+    custom: Vec<String>,
+    namespaces: Vec<(String, String)>,
+}
+
+/// Function and custom tools → chat functions; the functions inside a `namespace` tool join them
+/// (their calls name the namespace again on the way back); hosted tools are dropped.
+fn tools(list: &[Value]) -> Result<Tools, GatewayError> {
+    let mut out = Tools {
+        list: Vec::new(),
+        custom: Vec::new(),
+        namespaces: Vec::new(),
+    };
     for (i, t) in list.iter().enumerate() {
-        let kind = t["type"].as_str().unwrap_or("");
-        if kind != "function" && kind != "custom" {
-            continue;
+        match t["type"].as_str() {
+            Some("namespace") => {
+                let ns = t["name"].as_str().unwrap_or("");
+                for (j, inner) in t["tools"].as_array().into_iter().flatten().enumerate() {
+                    let at = format!("tools[{i}].tools[{j}]");
+                    if let Some(name) = tool(inner, &at, &mut out)? {
+                        out.namespaces.push((name, ns.to_owned()));
+                    }
+                }
+            }
+            _ => {
+                tool(t, &format!("tools[{i}]"), &mut out)?;
+            }
         }
-        // Chat-shaped tools (`{"type":"function","function":{…}}`) are accepted too.
-        let def = if t["function"].is_object() {
-            &t["function"]
-        } else {
-            t
-        };
-        let name = def["name"].as_str().ok_or_else(|| {
-            GatewayError::invalid(
-                format!("tools[{i}] needs a 'name'"),
-                Some(format!("tools[{i}].name")),
-            )
-        })?;
-        let parameters = if kind == "custom" {
-            custom.push(name.to_owned());
-            json!({
-                "type": "object",
-                "properties": { "input": { "type": "string", "description": "The raw input for this tool." } },
-                "required": ["input"],
-            })
-        } else if def["parameters"].is_object() {
-            def["parameters"].clone()
-        } else {
-            json!({ "type": "object", "properties": {} })
-        };
-        let mut function = json!({ "name": name, "parameters": parameters });
-        if let Some(d) = def["description"].as_str() {
-            function["description"] = json!(d);
-        }
-        if let Some(s) = def.get("strict").filter(|s| s.is_boolean()) {
-            function["strict"] = s.clone();
-        }
-        out.push(json!({ "type": "function", "function": function }));
     }
-    Ok((out, custom))
+    Ok(out)
+}
+
+/// Adds one function or custom tool; returns its name (`None` for hosted tools).
+fn tool(t: &Value, at: &str, out: &mut Tools) -> Result<Option<String>, GatewayError> {
+    let kind = t["type"].as_str().unwrap_or("");
+    if kind != "function" && kind != "custom" {
+        return Ok(None);
+    }
+    // Chat-shaped tools (`{"type":"function","function":{…}}`) are accepted too.
+    let def = if t["function"].is_object() {
+        &t["function"]
+    } else {
+        t
+    };
+    let name = def["name"].as_str().ok_or_else(|| {
+        GatewayError::invalid(format!("{at} needs a 'name'"), Some(format!("{at}.name")))
+    })?;
+    let parameters = if kind == "custom" {
+        out.custom.push(name.to_owned());
+        json!({
+            "type": "object",
+            "properties": { "input": { "type": "string", "description": "The raw input for this tool." } },
+            "required": ["input"],
+        })
+    } else if def["parameters"].is_object() {
+        def["parameters"].clone()
+    } else {
+        json!({ "type": "object", "properties": {} })
+    };
+    let mut function = json!({ "name": name, "parameters": parameters });
+    if let Some(d) = def["description"].as_str() {
+        function["description"] = json!(d);
+    }
+    if let Some(s) = def.get("strict").filter(|s| s.is_boolean()) {
+        function["strict"] = s.clone();
+    }
+    out.list
+        .push(json!({ "type": "function", "function": function }));
+    Ok(Some(name.to_owned()))
 }
 
 fn tool_choice(choice: &Value) -> Option<Value> {

@@ -16,6 +16,8 @@ pub struct Echo {
     pub model: String,
     pub fields: Map<String, Value>,
     pub custom_tools: Vec<String>,
+    /// Function name → the `namespace` tool it came from.
+    pub namespaces: Vec<(String, String)>,
 }
 
 const ECHOED: &[&str] = &[
@@ -33,8 +35,12 @@ const ECHOED: &[&str] = &[
 ];
 
 impl Echo {
-    /// The echo of a Responses request body.
-    pub fn of(raw: &Map<String, Value>, custom_tools: Vec<String>) -> Self {
+    /// The echo of a Responses request body and its translation's tool facts.
+    pub fn of(
+        raw: &Map<String, Value>,
+        custom_tools: Vec<String>,
+        namespaces: Vec<(String, String)>,
+    ) -> Self {
         let fields = ECHOED
             .iter()
             .filter_map(|k| raw.get(*k).map(|v| ((*k).to_owned(), v.clone())))
@@ -47,6 +53,7 @@ impl Echo {
                 .to_owned(),
             fields,
             custom_tools,
+            namespaces,
         }
     }
 
@@ -101,6 +108,13 @@ impl Echo {
     pub fn is_custom(&self, name: &str) -> bool {
         self.custom_tools.iter().any(|t| t == name)
     }
+
+    pub fn namespace(&self, name: &str) -> Option<&str> {
+        self.namespaces
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, ns)| ns.as_str())
+    }
 }
 
 /// Item ids derived from the completion id: `rs_X`, `msg_X`, `fc_X_0`, …
@@ -148,10 +162,14 @@ pub fn call_item(
             "input": custom_input(arguments), "status": status,
         })
     } else {
-        json!({
+        let mut item = json!({
             "type": "function_call", "id": id, "call_id": call_id, "name": name,
             "arguments": arguments, "status": status,
-        })
+        });
+        if let Some(ns) = echo.namespace(name) {
+            item["namespace"] = json!(ns);
+        }
+        item
     }
 }
 
