@@ -13,6 +13,8 @@ pub mod body;
 pub mod client;
 pub mod health;
 pub mod metrics;
+pub mod prices;
+pub mod store;
 pub mod usage;
 
 use std::sync::atomic::{AtomicU64, Ordering};
