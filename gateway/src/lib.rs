@@ -13,6 +13,7 @@
 //! - [`error`]: the one error type and its OpenAI envelope.
 
 pub mod admin;
+pub mod admin_logs;
 pub mod auth;
 pub mod config;
 pub mod error;
@@ -140,12 +141,32 @@ impl Gateway {
         let server_config = config.server.clone();
         let live =
             reload::build_live(config, None).map_err(|e| StartError::Provider(e.to_string()))?;
+        let log_store =
+            server_config.data_dir.as_deref().and_then(
+                |dir| match observe::store::SqliteStore::open(
+                    dir,
+                    observe::store::StoreSettings::default(),
+                ) {
+                    Ok(store) => Some(Arc::new(store)),
+                    Err(e) => {
+                        tracing::error!("request log off: {e}");
+                        None
+                    }
+                },
+            );
+        let sinks: Vec<Arc<dyn observe::LogSink>> = log_store
+            .iter()
+            .map(|s| s.clone() as Arc<dyn observe::LogSink>)
+            .collect();
+        let recorder = observe::Recorder::start(sinks, observe::LogSettings::default());
         let state = Arc::new(server::AppState {
             live: arc_swap::ArcSwap::from_pointee(live),
             server: server_config.clone(),
             keys,
             source: reload::ConfigSource::new(options.config_path, options.env),
             started: Instant::now(),
+            recorder,
+            log_store,
         });
         let watcher = tokio::spawn(watch_config(state.clone()));
         let app = server::router(state.clone());
@@ -169,6 +190,12 @@ impl Gateway {
             grace: server_config.shutdown_grace,
             state,
         })
+    }
+
+    /// The request recorder: live tail, dropped-record count, and (for tests and embedders) a way
+    /// to hand it records.
+    pub fn recorder(&self) -> Arc<observe::Recorder> {
+        self.state.recorder.clone()
     }
 
     pub fn local_addr(&self) -> SocketAddr {

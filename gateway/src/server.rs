@@ -35,6 +35,8 @@ pub struct AppState {
     pub keys: KeyStore,
     pub source: ConfigSource,
     pub started: Instant,
+    pub recorder: Arc<crate::observe::Recorder>,
+    pub log_store: Option<Arc<crate::observe::store::SqliteStore>>,
 }
 
 impl AppState {
@@ -116,6 +118,13 @@ pub fn router(state: Arc<AppState>) -> Router {
         .layer(cors);
     Router::new()
         .nest("/v1", v1)
+        .nest(
+            "/admin/logs",
+            crate::admin_logs::routes().layer(middleware::from_fn_with_state(
+                state.clone(),
+                crate::auth::admin_guard,
+            )),
+        )
         .nest("/admin", crate::admin::routes(state.clone()))
         .merge(bare_rerank)
         .route("/health", get(health))

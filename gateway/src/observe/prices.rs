@@ -180,6 +180,13 @@ impl PriceTable {
         self
     }
 
+    /// The providers that cost nothing, sorted.
+    pub fn free_providers(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.free_providers.iter().cloned().collect();
+        out.sort();
+        out
+    }
+
     pub fn is_free_provider(&self, provider: &str) -> bool {
         self.free_providers.contains(provider)
     }

@@ -6,6 +6,7 @@ mod support;
 mod access;
 mod errors;
 mod lifecycle;
+mod logs;
 mod mock_provider;
 mod proxy;
 mod reload;

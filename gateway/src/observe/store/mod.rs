@@ -34,7 +34,7 @@ use super::{Attempt, LogSink, RequestRecord};
 
 pub use export::{Export, ExportFormat};
 pub use query::{format_time, parse_time, Cursor, Filter, Page, StatusMatch};
-pub use stats::{GroupBy, Stats, StatsRow};
+pub use stats::{GroupBy, Stats, StatsRow, MAX_OFFSET_MINUTES};
 
 /// The database's file name inside the data directory.
 pub const FILE_NAME: &str = "requests.db";
