@@ -775,6 +775,18 @@ fn retention_keeps_the_newest_rows_up_to_the_limit() {
         store.write_batch(&batch).unwrap_or_else(|e| panic!("{e}"));
     }
     assert_eq!(store.count().unwrap_or(0), 100);
+
+    // … and when its interval has passed, however few batches came.
+    store.set_settings(StoreSettings {
+        max_rows: Some(10),
+        max_age: None,
+        retention_every_batches: 1000,
+        retention_interval: Duration::ZERO,
+    });
+    store
+        .write_batch(&[rec("last", now + 10_000)])
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(store.count().unwrap_or(0), 10);
 }
 
 #[test]
@@ -962,5 +974,41 @@ fn insert_rate_for_batches_of_512() {
         &prices,
     );
     let scan = t.elapsed();
-    println!("over {rows} rows: first page {first_page:?}, stats by model {stats:?}, full-text miss {scan:?}");
+    let deep = Cursor {
+        started_at: now + 1000,
+        id: "r1_488".into(),
+    };
+    let t = Instant::now();
+    let _ = store.query(&Filter::default(), Some(&deep), 50, &prices);
+    let deep_page = t.elapsed();
+    let by_provider = Filter {
+        provider: Some("openai".into()),
+        status: StatusMatch::parse_list("5xx").unwrap_or_default(),
+        ..Filter::default()
+    };
+    let t = Instant::now();
+    let _ = store.query(&by_provider, None, 50, &prices);
+    let filtered = t.elapsed();
+    let t = Instant::now();
+    let mut export = Export::new(Filter::default(), ExportFormat::Csv, false, prices.clone());
+    let mut bytes = 0;
+    while let Ok(Some(chunk)) = export.next_chunk(&store) {
+        bytes += chunk.len();
+    }
+    let exported = t.elapsed();
+    println!("over {rows} rows: first page {first_page:?}, page after a cursor {deep_page:?}, provider+5xx (no match) {filtered:?}, stats by model {stats:?}, full-text miss {scan:?}, CSV export {bytes} bytes in {exported:?}");
+    let (conditions, mut params) = Filter::default().sql();
+    params.push(rusqlite::types::Value::Integer(1));
+    params.push(rusqlite::types::Value::Text("x".into()));
+    let plan: Vec<String> = lock(&store.writer)
+        .conn
+        .prepare(&format!(
+            "EXPLAIN QUERY PLAN SELECT r.id FROM requests r WHERE {conditions} AND (r.started_at, r.id) < (?, ?) ORDER BY r.started_at DESC, r.id DESC LIMIT 50"
+        ))
+        .and_then(|mut s| {
+            s.query_map(rusqlite::params_from_iter(params), |r| r.get::<_, String>(3))?
+                .collect()
+        })
+        .unwrap_or_default();
+    println!("cursor page plan: {plan:?}");
 }
