@@ -42,7 +42,7 @@ use crate::error::GatewayError;
 use crate::observe::prices::{PriceTable, DEFAULTS_AS_OF};
 use crate::observe::store::{
     format_time, now_ms, parse_time, Cursor, Export, ExportFormat, Filter, GroupBy, LoggedRecord,
-    SqliteStore, StatusMatch, StoreError, MAX_OFFSET_MINUTES,
+    SqliteStore, StatsRow, StatusMatch, StoreError, MAX_OFFSET_MINUTES,
 };
 use crate::server::AppState;
 
@@ -275,7 +275,8 @@ async fn stats(
     };
     let Some(store) = state.log_store.clone() else {
         return Ok(Json(json!({
-            "group_by": group_by, "groups": [], "total": null, "stored": false,
+            "group_by": group_by, "groups": [], "total": StatsRow::default(), "stored": false,
+            "tz_offset": offset,
         })));
     };
     let prices = price_table(&state);
