@@ -96,10 +96,9 @@ async fn revoke_key(
         Ok(true) => Ok(Json(
             json!({ "deleted": true, "auth_required": !state.keys.is_empty() }),
         )),
-        Ok(false) => Err(GatewayError::RouteNotFound {
-            method: "DELETE".into(),
-            path: "/admin/auth/keys/<no such key>".into(),
-        }),
+        Ok(false) => Err(GatewayError::NotFound(
+            "no gateway key matches; GET /admin/auth/keys lists them by id".into(),
+        )),
         Err(e) => Err(GatewayError::Internal(e.to_string())),
     }
 }
@@ -486,6 +485,7 @@ async fn health_now(State(state): State<Arc<AppState>>) -> Json<Value> {
 /// per change, with `: keep-alive` comments in between.
 async fn health_stream(State(state): State<Arc<AppState>>) -> axum::response::Response {
     let changes = state.health.subscribe();
+    let state_for_close = state.clone();
     let first = crate::server::health_snapshot(&state);
     let events = futures_util::stream::unfold(
         (state, changes, Some(first)),
@@ -506,6 +506,7 @@ async fn health_stream(State(state): State<Arc<AppState>>) -> axum::response::Re
             Some((Ok(event), (state, changes, None)))
         },
     );
+    let events = futures_util::StreamExt::take_until(events, state_for_close.closed_owned());
     let mut r = axum::response::Response::new(axum::body::Body::from_stream(events));
     r.headers_mut().insert(
         axum::http::header::CONTENT_TYPE,

@@ -56,6 +56,9 @@ pub enum GatewayError {
     },
     #[error(transparent)]
     Upstream(Box<UpstreamError>),
+    /// Something the admin API was asked about does not exist.
+    #[error("{0}")]
+    NotFound(String),
     /// A provider's circuit breaker is open (it failed repeatedly); retry after the pause.
     #[error("{message}")]
     ProviderUnavailable {
@@ -114,6 +117,7 @@ impl GatewayError {
             GatewayError::MockFault { status, .. } => *status,
             GatewayError::Upstream(e) => e.status_code(),
             GatewayError::ProviderUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            GatewayError::NotFound(_) => StatusCode::NOT_FOUND,
             GatewayError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -167,6 +171,7 @@ impl GatewayError {
             GatewayError::ProviderUnavailable { .. } => {
                 ("server_error", Some("provider_unavailable"), None)
             }
+            GatewayError::NotFound(_) => ("invalid_request_error", Some("not_found"), None),
             GatewayError::Internal(_) => ("server_error", None, None),
         }
     }
@@ -219,9 +224,21 @@ pub struct ErrorInfo {
 
 impl IntoResponse for GatewayError {
     fn into_response(self) -> Response {
+        let mut message = self.to_string();
+        if let GatewayError::Upstream(upstream) = &self {
+            if let UpstreamError::Status { body, .. } = upstream.as_ref() {
+                // The log shows what the upstream said, not only that it failed.
+                let said = serde_json::from_slice::<serde_json::Value>(body)
+                    .ok()
+                    .and_then(|v| v["error"]["message"].as_str().map(str::to_owned));
+                if let Some(said) = said {
+                    message = format!("{message}: {said}");
+                }
+            }
+        }
         let info = ErrorInfo {
             kind: self.kind(),
-            message: self.to_string(),
+            message,
         };
         let mut response = self.response_without_info();
         response.extensions_mut().insert(info);

@@ -13,6 +13,7 @@
 //! - [`error`]: the one error type and its OpenAI envelope.
 
 pub mod admin;
+pub mod admin_logs;
 pub mod auth;
 pub mod config;
 pub mod error;
@@ -144,20 +145,40 @@ impl Gateway {
         let (live_logs, live_health) = (config.logs.clone(), config.health.clone());
         let live =
             reload::build_live(config, None).map_err(|e| StartError::Provider(e.to_string()))?;
+        let log_store = server_config
+            .data_dir
+            .as_deref()
+            .filter(|_| live_logs.enabled)
+            .and_then(|dir| {
+                match observe::store::SqliteStore::open(dir, store_settings(&live_logs)) {
+                    Ok(store) => Some(Arc::new(store)),
+                    Err(e) => {
+                        tracing::error!("request log off: {e}");
+                        None
+                    }
+                }
+            });
+        let sinks: Vec<Arc<dyn observe::LogSink>> = log_store
+            .iter()
+            .map(|s| s.clone() as Arc<dyn observe::LogSink>)
+            .collect();
+        let recorder = observe::Recorder::start(sinks, log_settings(&live_logs));
         let state = Arc::new(server::AppState {
             live: arc_swap::ArcSwap::from_pointee(live),
             server: server_config.clone(),
             keys,
             source: reload::ConfigSource::new(options.config_path, options.env),
             started: Instant::now(),
-            recorder: observe::Recorder::start(Vec::new(), log_settings(&live_logs)),
+            recorder,
+            log_store,
             health: Arc::new(observe::health::HealthBoard::new(health_settings(
                 &live_health,
             ))),
             system: Arc::new(observe::system::SystemMonitor::default()),
+            closing: tokio::sync::watch::channel(false).0,
         });
         let watcher = tokio::spawn(watch_config(state.clone()));
-        let prober = tokio::spawn(probe_providers(state.clone()));
+        let prober = tokio::spawn(background_upkeep(state.clone()));
         let app = server::router(state.clone());
         let (tx, rx) = oneshot::channel::<()>();
         let listener = listener.tap_io(|tcp| {
@@ -180,6 +201,12 @@ impl Gateway {
             grace: server_config.shutdown_grace,
             state,
         })
+    }
+
+    /// The request recorder: live tail, dropped-record count, and (for tests and embedders) a way
+    /// to hand it records.
+    pub fn recorder(&self) -> Arc<observe::Recorder> {
+        self.state.recorder.clone()
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -235,6 +262,7 @@ impl Gateway {
     pub async fn shutdown(mut self) {
         self.watcher.abort();
         self.prober.abort();
+        self.state.closing.send_replace(true);
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -309,11 +337,38 @@ fn log_settings(c: &config::LogsConfig) -> observe::LogSettings {
     }
 }
 
+fn store_settings(c: &config::LogsConfig) -> observe::store::StoreSettings {
+    observe::store::StoreSettings {
+        max_rows: Some(c.retention_rows),
+        max_age: Some(c.retention),
+        ..observe::store::StoreSettings::default()
+    }
+}
+
 fn health_settings(c: &config::HealthConfig) -> observe::health::Settings {
     observe::health::Settings {
         failures_to_open: c.breaker_failures,
         open_for: c.breaker_open,
     }
+}
+
+/// How often the request log's retention runs when no writes trigger it (an idle gateway).
+const RETENTION_INTERVAL: Duration = Duration::from_secs(600);
+
+/// Provider probes and, on an idle gateway, the request log's retention.
+async fn background_upkeep(state: Arc<server::AppState>) {
+    let retention = {
+        let state = state.clone();
+        async move {
+            loop {
+                tokio::time::sleep(RETENTION_INTERVAL).await;
+                if let Some(store) = state.log_store.clone() {
+                    let _ = tokio::task::spawn_blocking(move || store.apply_retention()).await;
+                }
+            }
+        }
+    };
+    tokio::join!(probe_providers(state), retention);
 }
 
 /// Probes every provider now and then (cheaply: its model list), feeding the health board.

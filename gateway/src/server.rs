@@ -37,12 +37,30 @@ pub struct AppState {
     pub started: Instant,
     /// Request records on their way to the log, metrics, the live tail.
     pub recorder: Arc<crate::observe::Recorder>,
+    /// The request log (SQLite in the data directory), when there is one.
+    pub log_store: Option<Arc<crate::observe::store::SqliteStore>>,
     /// Provider states and circuit breakers, fed by probes and real traffic.
     pub health: Arc<crate::observe::health::HealthBoard>,
     pub system: Arc<crate::observe::system::SystemMonitor>,
+    /// Turns true when the gateway shuts down, so long-lived streams (tails) end instead of holding
+    /// the graceful shutdown until its deadline.
+    pub closing: tokio::sync::watch::Sender<bool>,
 }
 
 impl AppState {
+    /// Resolves when the gateway starts shutting down.
+    pub fn closed(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut rx = self.closing.subscribe();
+        async move {
+            let _ = rx.wait_for(|closing| *closing).await;
+        }
+    }
+
+    /// Like [`AppState::closed`], for a shared state handle.
+    pub fn closed_owned(self: Arc<Self>) -> impl std::future::Future<Output = ()> + Send + 'static {
+        self.closed()
+    }
+
     /// The current providers and config; a request keeps the snapshot it started with.
     pub fn live(&self) -> Arc<Live> {
         self.live.load_full()
@@ -121,6 +139,13 @@ pub fn router(state: Arc<AppState>) -> Router {
         .layer(cors);
     Router::new()
         .nest("/v1", v1)
+        .nest(
+            "/admin/logs",
+            crate::admin_logs::routes().layer(middleware::from_fn_with_state(
+                state.clone(),
+                crate::auth::admin_guard,
+            )),
+        )
         .nest("/admin", crate::admin::routes(state.clone()))
         .merge(bare_rerank)
         .route("/health", get(health))

@@ -14,6 +14,8 @@ pub mod client;
 pub mod discover;
 pub mod health;
 pub mod metrics;
+pub mod prices;
+pub mod store;
 pub mod system;
 pub mod usage;
 

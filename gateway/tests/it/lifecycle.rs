@@ -124,3 +124,28 @@ async fn root_leads_to_the_status_page() {
         "{html}"
     );
 }
+
+#[tokio::test]
+async fn open_tails_end_at_shutdown_instead_of_holding_it() {
+    let gw = mock_gateway().await;
+    let origin = format!("http://{}", gw.local_addr());
+    let tail = client()
+        .get(format!("{origin}/admin/logs/tail"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let health = client()
+        .get(format!("{origin}/admin/health/stream"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(tail.status().is_success() && health.status().is_success());
+    let started = Instant::now();
+    gw.shutdown().await;
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "shutdown waited {:?} for open streams",
+        started.elapsed()
+    );
+    drop((tail, health));
+}

@@ -9,6 +9,7 @@ mod credentials;
 mod errors;
 mod front_doors;
 mod lifecycle;
+mod logs;
 mod mock_provider;
 mod observe;
 mod provider_kinds;
