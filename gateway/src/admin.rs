@@ -38,6 +38,7 @@ pub fn routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/health/stream", get(health_stream))
         .route("/system", get(system))
         .route("/discover", get(discover))
+        .merge(crate::snippets::routes())
         .layer(middleware::from_fn_with_state(
             state,
             crate::auth::admin_guard,

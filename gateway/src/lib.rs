@@ -27,9 +27,11 @@ pub mod reload;
 pub mod routing;
 pub mod secrets;
 pub mod server;
+pub mod snippets;
 pub mod sse;
 mod status_page;
 pub mod translate;
+pub mod ui_assets;
 pub mod wire;
 
 use std::net::SocketAddr;

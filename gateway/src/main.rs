@@ -37,6 +37,36 @@ enum Command {
         #[arg(long, env = "SWITCHBOARD_CONFIG")]
         config: Option<PathBuf>,
     },
+    /// Print the settings that point a client tool at the gateway (the dashboard's Connect page).
+    Snippet(SnippetArgs),
+}
+
+#[derive(clap::Args)]
+struct SnippetArgs {
+    /// The tool: cursor, continue, cline, vscode-copilot, open-webui, librechat, zed, jetbrains,
+    /// codex, claude-code, aider, llm, goose, python, node, langchain, llamaindex, curl, env.
+    /// Without it, the tools are listed.
+    tool: Option<String>,
+    /// The model the tool should ask for [default: routing.default, else mock-gpt-3.5-turbo].
+    #[arg(long)]
+    model: Option<String>,
+    /// The gateway's base URL, with /v1 [default: from the config's host and port].
+    #[arg(long)]
+    base_url: Option<String>,
+    /// A gateway key to put in the snippet [default: a dummy key, or a placeholder when keys exist].
+    #[arg(long)]
+    key: Option<String>,
+    /// A model for embeddings (Continue's embed role).
+    #[arg(long)]
+    embed_model: Option<String>,
+    /// A model for tab autocomplete (Continue's autocomplete role; uses /v1/completions).
+    #[arg(long)]
+    autocomplete_model: Option<String>,
+    /// Print the snippet as the admin API's JSON (blocks, notes, warnings).
+    #[arg(long)]
+    json: bool,
+    #[arg(long, env = "SWITCHBOARD_CONFIG")]
+    config: Option<PathBuf>,
 }
 
 /// The platform's default config file (it may not exist).
@@ -116,6 +146,7 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::Snippet(args) => snippet(args),
         Command::Serve { host, port, config } => {
             let (mut cfg, path) = match load(config) {
                 Ok(c) => c,
@@ -147,6 +178,72 @@ fn main() -> ExitCode {
                 }
             };
             runtime.block_on(serve(cfg, path))
+        }
+    }
+}
+
+/// Whether the gateway's data directory holds gateway keys (then snippets need a real key).
+fn keys_exist(cfg: &Config) -> bool {
+    let Some(dir) = &cfg.server.data_dir else {
+        return false;
+    };
+    std::fs::read(dir.join("keys.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Vec<serde_json::Value>>(&b).ok())
+        .is_some_and(|k| !k.is_empty())
+}
+
+fn snippet(args: SnippetArgs) -> ExitCode {
+    use switchboard_gateway::snippets;
+    let Some(tool) = args.tool else {
+        let mut category = "";
+        for t in snippets::list() {
+            if t.category != category {
+                category = t.category;
+                println!("{category}:");
+            }
+            println!("  {:<16} {} — {}", t.id, t.label, t.summary);
+        }
+        println!("\nswitchboard snippet <tool> [--model M] [--base-url URL] [--key KEY]");
+        return ExitCode::SUCCESS;
+    };
+    let (cfg, _) = match load(args.config) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let request = snippets::Request {
+        base_url: args
+            .base_url
+            .unwrap_or_else(|| snippets::local_base_url(cfg.server.host, cfg.server.port)),
+        model: args.model.or_else(|| cfg.routing.default.clone()),
+        api_key: args.key,
+        keys_required: keys_exist(&cfg),
+        embed_model: args.embed_model,
+        autocomplete_model: args.autocomplete_model,
+    };
+    let rendered = snippets::find(&tool)
+        .and_then(|t| snippets::Context::new(&request).map(|c| snippets::render(t, &c)));
+    match rendered {
+        Ok(r) if args.json => match serde_json::to_string_pretty(&r) {
+            Ok(s) => {
+                println!("{s}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Ok(r) => {
+            print!("{}", r.text);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
         }
     }
 }

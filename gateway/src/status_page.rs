@@ -1,10 +1,7 @@
 //! A small status page at `/ui/`: the base URL, the providers and their state, the models, and a
-//! first snippet. It stands in for the dashboard (ui/) until that lands, so `GET /` always leads a
-//! person somewhere useful.
+//! first snippet. It stands in for the dashboard when the binary was built without it (`ui/dist`
+//! missing: see `ui_assets`), so `GET /` always leads a person somewhere useful.
 
-use std::sync::Arc;
-
-use axum::extract::State;
 use axum::http::header;
 use axum::response::{Html, IntoResponse};
 
@@ -17,7 +14,7 @@ fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-pub async fn page(State(state): State<Arc<AppState>>) -> impl IntoResponse {
+pub fn render(state: &AppState) -> impl IntoResponse {
     let base = format!(
         "http://{}:{}/v1",
         display_host(state.server.host),
@@ -69,7 +66,7 @@ table {{ border-collapse: collapse; }} td, th {{ padding: .25rem .75rem; text-al
 <h2>Try it</h2>
 <pre>curl {base}/chat/completions -H 'content-type: application/json' \
   -d '{{"model":"{model}","messages":[{{"role":"user","content":"Hello"}}]}}'</pre>
-<p>Health: <a href="/health">/health</a>. The full dashboard is coming; this page shows what the gateway knows now.</p>
+<p>Health: <a href="/health">/health</a>. This binary was built without the dashboard: build it with <code>cd ui &amp;&amp; npm ci &amp;&amp; npm run build</code>, then rebuild the gateway (<code>./scripts/run</code> does both).</p>
 </body></html>"#,
         base = escape(&base),
         providers = providers,

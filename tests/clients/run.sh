@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Real clients through Switchboard, offline: Claude Code (`claude -p`, the Anthropic Messages API) and
-# Codex CLI (`codex exec`, the Responses API) against a gateway that serves the built-in mock provider.
+# Codex CLI (`codex exec`, the Responses API) against three gateways, all ending at the mock provider:
+#   - mock:      the gateway serves the mock provider itself (front doors translate to chat);
+#   - openai:    a gateway whose `openai`-kind provider is the mock gateway (translated, then forwarded);
+#   - anthropic: a gateway whose `anthropic`-kind provider is the mock gateway's /v1/messages (Claude
+#                Code's requests pass through natively; Codex's go Responses → chat → Messages → chat).
 #
-# Each client runs two turns and must print the mock's reply:
+# Through each gateway, each client runs two turns and must print the mock's reply:
 #   - a text turn;
 #   - a tool-use turn: the mock calls one of the client's own tools (Claude Code's Read, Codex's goal
 #     tools, chosen by word overlap with the prompt), the client runs it and sends the result back,
@@ -50,10 +54,10 @@ codex="$clients/node_modules/.bin/codex"
 
 # Not under /tmp: Codex refuses to create its helper binaries in a temporary directory.
 work="$(mktemp -d "$clients/run.XXXXXX")"
-gateway_pid=""
+gateway_pids=""
 proxy_pid=""
 cleanup() {
-  [ -n "$gateway_pid" ] && kill "$gateway_pid" 2>/dev/null
+  for pid in $gateway_pids; do kill "$pid" 2>/dev/null; done
   [ -n "$proxy_pid" ] && kill "$proxy_pid" 2>/dev/null
   wait 2>/dev/null
   rm -rf "$work"
@@ -78,20 +82,27 @@ node -e '
 ' "$work/outbound.log" "$work/proxy.port" &
 proxy_pid=$!
 
-port="$(free_port)"
-cat >"$work/gateway.toml" <<TOML
-[mock]
-enabled = true
-ttft_ms = 0
-tokens_per_second = 0
-TOML
-NO_COLOR=1 "$bin" serve --host 127.0.0.1 --port "$port" --config "$work/gateway.toml" >"$work/gateway.log" 2>&1 &
-gateway_pid=$!
-for _ in $(seq 1 100); do
-  node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' \
-    "http://127.0.0.1:$port/health" && break
-  sleep 0.1
-done
+start_gateway() { # name, config text → sets $port; logs to $work/<name>.log
+  local name="$1"
+  port="$(free_port)"
+  printf '%s\n' "$2" >"$work/$name.toml"
+  NO_COLOR=1 "$bin" serve --host 127.0.0.1 --port "$port" --config "$work/$name.toml" >"$work/$name.log" 2>&1 &
+  gateway_pids="$gateway_pids $!"
+  for _ in $(seq 1 100); do
+    node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' \
+      "http://127.0.0.1:$port/health" && return 0
+    sleep 0.1
+  done
+  echo "error: the $name gateway did not start; its log:" >&2
+  cat "$work/$name.log" >&2
+  exit 2
+}
+start_gateway mock "$(printf '[mock]\nenabled = true\nttft_ms = 0\ntokens_per_second = 0')"
+mock_port=$port
+start_gateway openai "$(printf '[mock]\nenabled = false\n\n[[providers]]\nid = "up"\nkind = "openai"\nbase_url = "http://127.0.0.1:%s/v1"\nmodels = ["%s"]' "$mock_port" "$model")"
+openai_port=$port
+start_gateway anthropic "$(printf '[mock]\nenabled = false\n\n[[providers]]\nid = "claude"\nkind = "anthropic"\nbase_url = "http://127.0.0.1:%s"\napi_key = "sk-ant-local"\nmodels = ["%s"]' "$mock_port" "$model")"
+anthropic_port=$port
 for _ in $(seq 1 50); do [ -s "$work/proxy.port" ] && break; sleep 0.1; done
 proxy="http://127.0.0.1:$(cat "$work/proxy.port" 2>/dev/null)"
 export HTTPS_PROXY="$proxy" HTTP_PROXY="$proxy" https_proxy="$proxy" http_proxy="$proxy"
@@ -107,13 +118,13 @@ check() { # name, output file, exit code, expected text
   else
     echo "FAIL $name (exit $rc; expected output containing: $want)"
     sed 's/^/     | /' "$out" | tail -n 25
-    echo "     gateway log:"
-    sed 's/\x1b\[[0-9;]*m//g; s/^/     | /' "$work/gateway.log" | tail -n 10
+    echo "     $via gateway log:"
+    sed 's/\x1b\[[0-9;]*m//g; s/^/     | /' "$work/$via.log" | tail -n 10
     failed=$((failed + 1))
   fi
 }
-requests() { # how many requests the gateway answered 200 on a path
-  sed 's/\x1b\[[0-9;]*m//g' "$work/gateway.log" | grep -c "path=$1 status=200" || true
+requests() { # how many requests the current gateway answered 200 on a path
+  sed 's/\x1b\[[0-9;]*m//g' "$work/$via.log" | grep -c "path=$1 status=200" || true
 }
 
 # --- Claude Code: ANTHROPIC_BASE_URL is the origin (Claude Code appends /v1/messages?beta=true).
@@ -129,24 +140,12 @@ run_claude() { # output file, prompt, tools
       DISABLE_ERROR_REPORTING=1 DISABLE_BUG_COMMAND=1 \
       timeout 180 "$claude" -p "$2" --tools "$3" </dev/null >"$1" 2>&1)
 }
-before=$(requests /v1/messages)
-run_claude "$work/claude-text.out" "say pong" ""
-check "claude -p: a text turn" "$work/claude-text.out" $? "Switchboard"
-run_claude "$work/claude-tool.out" "Read the file notes.txt" "Read"
-check "claude -p: a tool-use turn (Read)" "$work/claude-tool.out" $? "The Read tool returned"
-after=$(requests /v1/messages)
-if [ $((after - before)) -ge 3 ]; then
-  echo "ok   claude went through POST /v1/messages ($((after - before)) requests)"
-  passed=$((passed + 1))
-else
-  echo "FAIL claude: expected at least 3 POST /v1/messages, the gateway saw $((after - before))"
-  failed=$((failed + 1))
-fi
 
 # --- Codex CLI: a model_providers entry with wire_api = "responses" and base_url = the gateway's /v1.
 codex_home="$work/codex-home"
 mkdir -p "$codex_home/.codex" "$codex_home/project"
-cat >"$codex_home/.codex/config.toml" <<TOML
+run_codex() { # output file, prompt
+  cat >"$codex_home/.codex/config.toml" <<TOML
 model = "$model"
 model_provider = "switchboard"
 check_for_update_on_startup = false
@@ -164,24 +163,42 @@ plugins = false
 [analytics]
 enabled = false
 TOML
-run_codex() { # output file, prompt
   (cd "$codex_home/project" &&
     HOME="$codex_home" CODEX_HOME="$codex_home/.codex" SWITCHBOARD_KEY=dummy \
       timeout 180 "$codex" exec --skip-git-repo-check "$2" </dev/null >"$1" 2>&1)
 }
-before=$(requests /v1/responses)
-run_codex "$work/codex-text.out" "say pong"
-check "codex exec: a text turn" "$work/codex-text.out" $? "Switchboard"
-run_codex "$work/codex-tool.out" "get goal"
-check "codex exec: a tool-use turn (goal tools)" "$work/codex-tool.out" $? "tool returned"
-after=$(requests /v1/responses)
-if [ $((after - before)) -ge 3 ]; then
-  echo "ok   codex went through POST /v1/responses ($((after - before)) requests)"
-  passed=$((passed + 1))
-else
-  echo "FAIL codex: expected at least 3 POST /v1/responses, the gateway saw $((after - before))"
-  failed=$((failed + 1))
-fi
+
+expect_requests() { # client, path, count before
+  local n=$(($(requests "$2") - $3))
+  if [ "$n" -ge 3 ]; then
+    echo "ok   [$via] $1 went through POST $2 ($n requests)"
+    passed=$((passed + 1))
+  else
+    echo "FAIL [$via] $1: expected at least 3 POST $2 on the $via gateway, it saw $n"
+    failed=$((failed + 1))
+  fi
+}
+
+for via in mock openai anthropic; do
+  case "$via" in
+    mock) port=$mock_port ;;
+    openai) port=$openai_port ;;
+    anthropic) port=$anthropic_port ;;
+  esac
+  before=$(requests /v1/messages)
+  run_claude "$work/claude-text.out" "say pong" ""
+  check "[$via] claude -p: a text turn" "$work/claude-text.out" $? "Switchboard"
+  run_claude "$work/claude-tool.out" "Read the file notes.txt" "Read"
+  check "[$via] claude -p: a tool-use turn (Read)" "$work/claude-tool.out" $? "The Read tool returned"
+  expect_requests claude /v1/messages "$before"
+
+  before=$(requests /v1/responses)
+  run_codex "$work/codex-text.out" "say pong"
+  check "[$via] codex exec: a text turn" "$work/codex-text.out" $? "Switchboard"
+  run_codex "$work/codex-tool.out" "get goal"
+  check "[$via] codex exec: a tool-use turn (goal tools)" "$work/codex-tool.out" $? "tool returned"
+  expect_requests codex /v1/responses "$before"
+done
 
 # --- Nothing else was contacted.
 if [ -s "$work/outbound.log" ]; then

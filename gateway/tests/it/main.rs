@@ -6,6 +6,7 @@ mod support;
 mod access;
 mod anthropic_provider;
 mod credentials;
+mod dashboard;
 mod errors;
 mod front_doors;
 mod lifecycle;

@@ -1,0 +1,15 @@
+// Entry point: mounts the dashboard. The theme is applied before the first paint to avoid a flash.
+import { render } from "preact";
+import { App } from "./app";
+import "./styles.css";
+
+try {
+  const saved = localStorage.getItem("switchboard.theme");
+  const light = saved ? saved === "light" : window.matchMedia?.("(prefers-color-scheme: light)").matches;
+  document.documentElement.dataset.theme = light ? "light" : "dark";
+} catch {
+  document.documentElement.dataset.theme = "dark";
+}
+
+const root = document.getElementById("app");
+if (root) render(<App />, root);
