@@ -494,3 +494,87 @@ async fn gateway_keys_are_accepted_as_x_api_key_on_messages() {
         200
     );
 }
+
+/// Every value of `body` (objects and arrays included), replaced in turn by each of `replacements`.
+fn mutations(body: &Value, replacements: &[Value]) -> Vec<Value> {
+    fn paths(v: &Value, at: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
+        out.push(at.clone());
+        let children: Vec<(String, &Value)> = match v {
+            Value::Object(o) => o.iter().map(|(k, v)| (k.clone(), v)).collect(),
+            Value::Array(a) => a
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (i.to_string(), v))
+                .collect(),
+            _ => vec![],
+        };
+        for (k, child) in children {
+            at.push(k);
+            paths(child, at, out);
+            at.pop();
+        }
+    }
+    let mut all = Vec::new();
+    paths(body, &mut Vec::new(), &mut all);
+    let mut out = Vec::new();
+    for path in all.iter().filter(|p| !p.is_empty()) {
+        for r in replacements {
+            let mut b = body.clone();
+            let pointer = format!("/{}", path.join("/"));
+            if let Some(slot) = b.pointer_mut(&pointer) {
+                *slot = r.clone();
+                out.push(b);
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn wrongly_typed_fields_anywhere_are_400s_never_crashes() {
+    let gw = mock_gateway().await;
+    let replacements = [json!(null), json!(-1), json!("x"), json!([]), json!({})];
+    // One client: connections are reused, so the hundreds of requests stay quick.
+    let http = client();
+    let messages = json!({"model": "mock-gpt-3.5-turbo", "max_tokens": 20, "stream": true, "system": [{"type": "text", "text": "s"}],
+        "tools": [weather_tool()], "tool_choice": {"type": "auto"}, "thinking": {"type": "enabled", "budget_tokens": 2000},
+        "messages": [{"role": "user", "content": [{"type": "text", "text": "weather?"}, {"type": "image", "source": {"type": "url", "url": "http://x"}}]},
+            {"role": "assistant", "content": [{"type": "tool_use", "id": "t1", "name": "get_weather", "input": {"city": "x"}}]},
+            {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t1", "content": [{"type": "text", "text": "ok"}]}]}]});
+    let responses = json!({"model": "mock-gpt-3.5-turbo", "instructions": "i", "max_output_tokens": 20, "stream": true,
+        "reasoning": {"effort": "low"}, "text": {"format": {"type": "json_schema", "name": "n", "schema": {"type": "object"}}},
+        "tools": [{"type": "function", "name": "f", "parameters": {"type": "object"}}], "tool_choice": {"type": "function", "name": "f"},
+        "input": [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": "hi"}]},
+            {"type": "function_call", "call_id": "c", "name": "f", "arguments": "{}"},
+            {"type": "function_call_output", "call_id": "c", "output": "done"}]});
+    let doors = [
+        ("messages", messages.clone(), true),
+        ("messages/count_tokens", messages, true),
+        ("responses", responses.clone(), false),
+        ("chat/completions", responses, false),
+    ];
+    for (path, body, anthropic) in doors {
+        let url = format!("{}/{path}", gw.base_url());
+        for mutated in mutations(&body, &replacements) {
+            let r = http.post(&url).json(&mutated).send().await;
+            let r = r.unwrap_or_else(|e| panic!("{path} {mutated}: {e}"));
+            let status = r.status().as_u16();
+            let text = r.text().await.unwrap_or_default();
+            assert!(
+                matches!(status, 200 | 400 | 404),
+                "{path} {mutated} → {status}: {text}"
+            );
+            if status != 200 {
+                let v = parse(&text);
+                if anthropic {
+                    assert_eq!(v["type"], "error", "{path} {mutated}: {v}");
+                    assert!(v["error"]["message"].is_string(), "{v}");
+                } else {
+                    envelope(&v);
+                }
+            }
+        }
+    }
+    let (s, _) = get_json(&format!("http://{}/health", gw.local_addr())).await;
+    assert_eq!(s, 200);
+}
