@@ -19,6 +19,11 @@ pub fn apply(
     body: Bytes,
     params: &Map<String, Value>,
 ) -> Result<Bytes, GatewayError> {
+    // Route params are chat-completions fields; a body forwarded in another API's shape (Messages,
+    // Responses) is left as the client wrote it.
+    if matches!(typed, Typed::Native(_)) {
+        return Ok(body);
+    }
     let chat = matches!(typed, Typed::Chat(_));
     let alias = chat && mentions(&body, b"\"reasoning\"");
     if params.is_empty() && !alias {
