@@ -19,6 +19,7 @@ USAGE:
 OPTIONS:
     --gateway-bin PATH       gateway binary [default: `switchboard` beside this executable]
     --quick                  smoke run: fewer requests, shorter durations
+    --logs on|off            the gateway's SQLite request log (in a scratch data directory) [on]
     --requests N             sequential requests per leg [5000; quick 500]
     --warmup N               sequential warm-up requests per leg [200; quick 50]
     --concurrency N          connections in the throughput phase [50]
@@ -64,6 +65,8 @@ pub struct Args {
     pub no_pin: bool,
     pub no_baseline: bool,
     pub same_cpu_latency: bool,
+    /// Whether the gateway keeps its request log (SQLite) during the run.
+    pub logs: bool,
     pub json: PathBuf,
     pub api_key: Option<String>,
     /// Internal: run only the stub on this port (the `--stand-in` child).
@@ -106,6 +109,7 @@ pub fn parse(mut it: impl Iterator<Item = String>) -> Result<Args, BoxError> {
         stream_warmup: 0,
         stream_chunks: 20,
         chunk_interval: Duration::from_millis(1),
+        logs: true,
         gateway_cpu: 0,
         bench_cpu: 1,
         no_pin: false,
@@ -133,6 +137,13 @@ pub fn parse(mut it: impl Iterator<Item = String>) -> Result<Args, BoxError> {
         match flag.as_str() {
             "-h" | "--help" => a.help = true,
             "--quick" => a.quick = true,
+            "--logs" => {
+                a.logs = match value()?.as_str() {
+                    "on" => true,
+                    "off" => false,
+                    other => return Err(format!("--logs takes on or off, not {other}").into()),
+                }
+            }
             "--stand-in" => a.stand_in = true,
             "--no-pin" => a.no_pin = true,
             "--no-baseline" => a.no_baseline = true,

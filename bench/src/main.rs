@@ -304,7 +304,11 @@ async fn run(
         }
         let port = proc::free_port()?;
         let config = scratch.join("switchboard.toml");
-        std::fs::write(&config, proc::gateway_config(stub.addr.port(), stub::MODEL))?;
+        let data_dir = scratch.join("data");
+        std::fs::write(
+            &config,
+            proc::gateway_config(stub.addr.port(), stub::MODEL, &data_dir, args.logs),
+        )?;
         let child_args: Vec<String> = [
             "serve",
             "--host",
@@ -368,6 +372,14 @@ async fn run(
     println!(
         "  CPUs            bench: {}; gateway: {gateway_cpu_desc}",
         pin.bench
+    );
+    println!(
+        "  request log     {}",
+        if args.logs {
+            "on (SQLite, scratch data directory)"
+        } else {
+            "off (--logs off)"
+        }
     );
     let latency_cpu = if args.same_cpu_latency {
         match (pin.gateway_cpu, &guard) {
@@ -1220,7 +1232,7 @@ mod tests {
 
     #[test]
     fn config_points_at_stub() {
-        let c = proc::gateway_config(4321, "bench-model");
+        let c = proc::gateway_config(4321, "bench-model", std::path::Path::new("/tmp/d"), true);
         assert!(c.contains("base_url = \"http://127.0.0.1:4321/v1\""));
         assert!(c.contains("enabled = false"));
     }

@@ -211,10 +211,23 @@ pub fn scratch_dir() -> Result<PathBuf, BoxError> {
     Ok(dir)
 }
 
-/// The gateway config pointing its only provider at the stub.
-pub fn gateway_config(stub_port: u16, model: &str) -> String {
+/// The gateway config pointing its only provider at the stub; its state (and request log, when
+/// `logs`) lives in `data_dir`, never in the user's own data directory.
+pub fn gateway_config(
+    stub_port: u16,
+    model: &str,
+    data_dir: &std::path::Path,
+    logs: bool,
+) -> String {
+    let data_dir = data_dir.display().to_string().replace('\\', "/");
     format!(
-        r#"[mock]
+        r#"[server]
+data_dir = "{data_dir}"
+
+[logs]
+enabled = {logs}
+
+[mock]
 enabled = false
 
 [[providers]]
