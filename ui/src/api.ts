@@ -90,18 +90,8 @@ export const api = {
   discover: () => get<{ data: Discovered[] }>("/admin/discover"),
   presets: () => get<{ data: Preset[] }>("/admin/presets"),
 
-  /** Every routable model. `/v1/models` is quick but needs a gateway key once keys exist; the admin
-   * refresh answers the same list (and rediscovers upstream models) behind the admin credential. */
-  async models(keysRequired: boolean): Promise<Model[]> {
-    if (!keysRequired) {
-      try {
-        return (await get<{ data: Model[] }>("/v1/models")).data;
-      } catch (e) {
-        if (!(e instanceof ApiError) || e.status !== 401) throw e;
-      }
-    }
-    return (await request<{ data: Model[] }>("POST", "/admin/models/refresh", {})).data;
-  },
+  /** Every model with the provider that serves it (aliases have provider null). */
+  models: () => get<{ data: Model[] }>("/admin/models").then((r) => r.data),
   refreshModels: () => request<{ data: Model[] }>("POST", "/admin/models/refresh", {}),
 
   putProvider: (id: string, fields: Record<string, unknown>) =>

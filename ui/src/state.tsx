@@ -91,6 +91,7 @@ export function SharedProvider({ children }: { children: ComponentChildren }) {
   }, [theme]);
 
   const setTheme = (t: Theme) => {
+    document.documentElement.dataset.theme = t;
     setThemeState(t);
     try {
       localStorage.setItem("switchboard.theme", t);

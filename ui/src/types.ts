@@ -77,6 +77,9 @@ export interface GatewayConfig {
 export interface Model {
   id: string;
   owned_by: string;
+  /** The provider serving it; null for an alias. */
+  provider: string | null;
+  alias?: boolean;
 }
 
 export interface Preset {

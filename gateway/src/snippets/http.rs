@@ -5,6 +5,7 @@
 //! | `GET /snippets` | the tools, by category, and the values a snippet would use by default |
 //! | `GET /snippets?tool=…&model=…&key=…&base_url=…&embed_model=…&autocomplete_model=…` | one tool's snippet |
 //! | `GET /presets` | the provider presets, for the Providers page's "add from a preset" |
+//! | `GET /models` | every model with the provider that serves it (the model pickers; `/v1/models` needs a gateway key once keys exist, and its `owned_by` is the upstream's own) |
 //!
 //! The default base URL is the one the gateway listens on (`127.0.0.1` when it listens on every
 //! interface, since clients on this machine use that).
@@ -25,6 +26,7 @@ pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/snippets", get(snippets))
         .route("/presets", get(presets))
+        .route("/models", get(models))
 }
 
 /// The base URL local clients use to reach a gateway listening on `host:port`.
@@ -130,5 +132,21 @@ async fn presets() -> Json<Value> {
             })
         })
         .collect();
+    Json(json!({ "object": "list", "data": data }))
+}
+
+/// Every model a snippet or a route can name, grouped by the provider that serves it (aliases last).
+async fn models(State(state): State<Arc<AppState>>) -> Json<Value> {
+    let live = state.live();
+    live.registry.refresh_for_listing().await;
+    let mut data: Vec<Value> = Vec::new();
+    for p in live.registry.providers() {
+        for m in p.models() {
+            data.push(json!({ "id": m.id, "owned_by": m.owned_by, "provider": p.id() }));
+        }
+    }
+    for r in &live.config.routes {
+        data.push(json!({ "id": r.model, "owned_by": "switchboard-alias", "provider": null, "alias": true }));
+    }
     Json(json!({ "object": "list", "data": data }))
 }

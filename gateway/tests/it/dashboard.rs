@@ -169,3 +169,14 @@ async fn presets_are_listed_for_the_add_provider_dialog() {
         .iter()
         .any(|p| p["name"] == "ollama" && p["local"] == true));
 }
+
+#[tokio::test]
+async fn models_name_the_provider_that_serves_them() {
+    let gw = mock_gateway().await;
+    let (status, body) = get_json(&format!("http://{}/admin/models", gw.local_addr())).await;
+    assert_eq!(status, 200);
+    let data = body["data"].as_array().cloned().unwrap_or_default();
+    assert!(data
+        .iter()
+        .any(|m| m["id"] == "mock-gpt-3.5-turbo" && m["provider"] == "mock"));
+}

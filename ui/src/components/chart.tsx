@@ -26,21 +26,23 @@ export function TimeChart({ times, series, height = 180, theme, label }: { times
     const el = box.current;
     if (!el) return;
     const grid = cssColor("--border");
+    const pad = times.length > 1 ? (times[1] - times[0]) / 2 : 30;
     const text = cssColor("--muted");
     const opts: uPlot.Options = {
       width: Math.max(200, el.clientWidth),
       height,
       legend: { show: true, live: true },
       cursor: { drag: { x: false, y: false }, points: { size: 6 } },
-      scales: { x: { time: true } },
+      // Half a bucket of room on each side, so the first and last bars are drawn whole.
+      scales: { x: { time: true, range: (_u, min, max) => [min - pad, max + pad] } },
       axes: [
         { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid } },
         {
           stroke: text,
           grid: { stroke: grid, width: 1 },
           ticks: { stroke: grid },
-          size: 52,
-          values: (_u, vals) => vals.map((v) => (v == null ? "" : `${+v.toFixed(2)}${series[0]?.unit ?? ""}`)),
+          size: 64,
+          values: (_u, vals) => vals.map((v) => (v == null ? "" : `${+v.toFixed(1)}${series[0]?.unit ?? ""}`)),
         },
       ],
       series: [
@@ -53,7 +55,8 @@ export function TimeChart({ times, series, height = 180, theme, label }: { times
             width: 2,
             fill: s.bars ? c + "55" : c + "18",
             paths: s.bars ? uPlot.paths.bars?.({ size: [0.7, 40] }) : undefined,
-            points: { show: false },
+            // Points make a lone measurement visible; bars need none.
+            points: { show: !s.bars, size: 5, fill: c },
             spanGaps: !s.bars,
             value: (_u: uPlot, v: number | null) => (v == null ? "—" : `${+v.toFixed(1)}${s.unit ?? ""}`),
           } as uPlot.Series;

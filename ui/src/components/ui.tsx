@@ -2,7 +2,7 @@
 // error boxes, dialogs, toasts and the data-loading hook.
 
 import type { ComponentChildren, JSX } from "preact";
-import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { ApiError } from "../api";
 
 const PATHS: Record<string, string> = {
@@ -144,7 +144,8 @@ export function PageHead({ title, sub, actions }: { title: string; sub?: Compone
 /** A modal dialog: focus moves in, Escape closes, focus returns where it was. */
 export function Modal({ title, onClose, children, wide = false }: { title: string; onClose: () => void; children: ComponentChildren; wide?: boolean }) {
   const ref = useRef<HTMLDivElement>(null);
-  useEffect(() => {
+  // A layout effect: the Escape handler and the focus are in place as soon as the dialog is shown.
+  useLayoutEffect(() => {
     const before = document.activeElement as HTMLElement | null;
     const first = ref.current?.querySelector<HTMLElement>("input, select, textarea, button:not(.modal-close)");
     (first ?? ref.current)?.focus();

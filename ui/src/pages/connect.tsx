@@ -27,7 +27,7 @@ export function Connect() {
   const tool = tools.data?.data.find((t) => t.id === toolId);
   const keysRequired = !!health?.keys_required;
 
-  useEffect(() => void api.models(keysRequired).then(setModels).catch(() => undefined), [keysRequired, config]);
+  useEffect(() => void api.models().then(setModels).catch(() => undefined), [keysRequired, config]);
   useEffect(() => {
     if (!model && tools.data) setModel(tools.data.defaults.model);
   }, [tools.data]);
@@ -68,7 +68,7 @@ export function Connect() {
   }, [tools.data]);
 
   const modelIds = useMemo(() => {
-    const ids = models.map((m) => m.id);
+    const ids = [...new Set(models.map((m) => m.id))];
     if (model && !ids.includes(model)) ids.unshift(model);
     return ids;
   }, [models, model]);

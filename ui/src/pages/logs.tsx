@@ -2,7 +2,7 @@
 // (/admin/logs/tail with the same filters); a row opens its detail (timings, attempts, bodies);
 // the filtered log exports as JSONL or CSV.
 
-import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, subscribe, withQuery, type Query } from "../api";
 import { bytes, count, ms, prettyBody, statusClass, time, usd } from "../format";
 import { hrefOf, navigate, useLocation } from "../router";
@@ -58,7 +58,7 @@ function Timeline({ r }: { r: LogRecord }) {
 function Detail({ id, onClose }: { id: string; onClose: () => void }) {
   const { data: r, error, loading } = useLoad(() => api.log(id), [id]);
   const ref = useRef<HTMLDivElement>(null);
-  useEffect(() => {
+  useLayoutEffect(() => {
     ref.current?.focus();
     const onKey = (e: KeyboardEvent) => e.key === "Escape" && onClose();
     document.addEventListener("keydown", onKey);
@@ -265,8 +265,8 @@ export function Logs() {
             </option>
           ))}
         </select>
-        <input placeholder="Model" value={filters.model} onInput={set("model")} aria-label="Model" style={{ width: "150px" }} />
-        <input placeholder="Client" value={filters.client} onInput={set("client")} aria-label="Client" style={{ width: "130px" }} />
+        <input placeholder="Model" value={filters.model} onInput={set("model")} aria-label="Model" style={{ width: "130px" }} />
+        <input placeholder="Client" value={filters.client} onInput={set("client")} aria-label="Client" style={{ width: "110px" }} />
         <select value={filters.range} onChange={set("range")} aria-label="Time range">
           <option value="15m">Last 15 min</option>
           <option value="1h">Last hour</option>
@@ -274,7 +274,7 @@ export function Logs() {
           <option value="7d">Last 7 days</option>
           <option value="all">All time</option>
         </select>
-        <span class="spacer" />
+        <div class="live-group">
         <span class={`live ${live && connected ? "on" : ""}`} data-testid="live-state">
           <span class="dot" />
           {live ? (connected ? "Live" : "Connecting…") : "Paused"}
@@ -282,6 +282,7 @@ export function Logs() {
         <button type="button" class="btn btn-sm" onClick={() => setLive(!live)} aria-pressed={live} data-testid="live-toggle">
           <Icon name={live ? "pause" : "play"} size={14} /> {live ? "Pause" : "Resume"}
         </button>
+        </div>
       </div>
       <ErrorBox error={error} onRetry={() => load()} />
       {rows.length === 0 && !loading && !error ? (

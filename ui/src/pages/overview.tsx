@@ -39,8 +39,9 @@ function Charts({ theme, logsAvailable }: { theme: string; logsAvailable: boolea
   const times = buckets.map((b) => b.t);
   const rate = useMemo(
     () => [
-      { label: "requests", color: "--accent", values: buckets.map((b) => b.requests), bars: true },
-      { label: "errors", color: "--err", values: buckets.map((b) => b.errors), bars: true },
+      // Empty minutes draw nothing rather than a line along zero.
+      { label: "requests", color: "--accent", values: buckets.map((b) => b.requests || null), bars: true },
+      { label: "errors", color: "--err", values: buckets.map((b) => b.errors || null), bars: true },
     ],
     [buckets],
   );
@@ -92,7 +93,7 @@ function Totals({ logsAvailable }: { logsAvailable: boolean | undefined }) {
       <Card class="stat">
         <div class="label">Requests today</div>
         <div class="value" data-testid="stat-requests">{t ? count(t.requests) : "—"}</div>
-        <div class="hint">{logsAvailable === false ? "request log unavailable" : t ? `${count(t.errors)} errors` : "no requests yet"}</div>
+        <div class="hint">{logsAvailable === false ? "request log unavailable" : t ? `${count(t.errors)} ${t.errors === 1 ? "error" : "errors"}` : "no requests yet"}</div>
       </Card>
       <Card class="stat">
         <div class="label">Error rate</div>

@@ -199,19 +199,12 @@ export function Providers() {
   const [testing, setTesting] = useState<string | null>(null);
   const [confirm, setConfirm] = useState<string | null>(null);
 
-  const loadModels = () => void api.models(!!health?.keys_required).then(setModels).catch(() => undefined);
+  const loadModels = () => void api.models().then(setModels).catch(() => undefined);
   useEffect(loadModels, [health?.keys_required, config]);
 
   const configuredIds = useMemo(() => (config?.providers ?? []).map((p) => p.id), [config]);
   const providers = health?.providers ?? [];
-  // Discovered models carry the upstream's own owned_by, so a provider's list is its static models,
-  // else the models that name it as owner (the mock's are owned by switchboard-mock).
-  const byOwner = (id: string): Model[] => {
-    const fixed = config?.providers.find((p) => p.id === id)?.models ?? [];
-    if (fixed.length) return fixed.map((m) => ({ id: m, owned_by: id }));
-    const owner = id === "mock" ? "switchboard-mock" : id;
-    return models.filter((m) => m.owned_by === owner);
-  };
+  const byOwner = (id: string): Model[] => models.filter((m) => m.provider === id);
 
   const refreshAll = async () => {
     await Promise.all([reloadConfig(), reloadHealth(), discovered.reload()]);

@@ -132,7 +132,7 @@ export function Routes() {
   const { config, configError, reloadConfig, health } = useShared();
   const [models, setModels] = useState<Model[]>([]);
   const [editing, setEditing] = useState<RouteConfig | null | undefined>(undefined);
-  useEffect(() => void api.models(!!health?.keys_required).then(setModels).catch(() => undefined), [health?.keys_required, config]);
+  useEffect(() => void api.models().then(setModels).catch(() => undefined), [health?.keys_required, config]);
   const routes = config?.routes ?? [];
   const remove = async (model: string) => {
     if (await act(() => api.deleteRoute(model), `removed ${model}`)) await reloadConfig();
