@@ -13,7 +13,10 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+mod env;
 mod provider;
+
+pub use env::Env;
 
 pub use provider::{
     AuthStyle, KeySource, ProviderConfig, ProviderKind, ProxyEnv, Quirks, ReasoningField,
@@ -322,71 +325,6 @@ pub const PRESET_MOCK_MODELS: &[(&str, MockModelKind)] = &[
     ("mock-embedding-ada-002", MockModelKind::Embedding),
     ("mock-rerank-v1", MockModelKind::Rerank),
 ];
-
-/// What the environment says, read once by the caller so tests can pass their own: defaults
-/// (`ENABLE_REASONING`), `FORCE_MOCK_OPENAI`, the `OPENAI_*` variables that seed a provider, upstream
-/// proxies, and the variables `api_key = { env = "NAME" }` reads.
-#[derive(Debug, Clone, Default)]
-pub struct Env {
-    pub enable_reasoning: Option<String>,
-    /// `FORCE_MOCK_OPENAI=1`: every request goes to the mock provider.
-    pub force_mock: bool,
-    /// `OPENAI_API_BASE`, else `OPENAI_BASE_URL`.
-    pub openai_base_url: Option<String>,
-    /// `OPENAI_API_KEY`.
-    pub openai_api_key: Option<Secret>,
-    /// `OPENAI_MODEL`: the default route of the seeded provider.
-    pub openai_model: Option<String>,
-    /// `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`.
-    pub proxy: ProxyEnv,
-    /// The data directory when the file sets no `server.data_dir` (the CLI passes the platform's).
-    pub data_dir: Option<std::path::PathBuf>,
-    /// Whether `{ keychain = "…" }` may use the OS keychain (else only the secrets file).
-    pub os_keychain: bool,
-    /// The variables `{ env = "NAME" }` reads; `None` reads the process environment.
-    pub vars: Option<BTreeMap<String, Secret>>,
-}
-
-impl Env {
-    pub fn from_process() -> Self {
-        let truthy = |name: &str| {
-            std::env::var(name).is_ok_and(|v| {
-                matches!(
-                    v.trim().to_ascii_lowercase().as_str(),
-                    "1" | "true" | "yes" | "on"
-                )
-            })
-        };
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        // Proxy variables are conventionally honoured in either case.
-        let either = |name: &str| var(name).or_else(|| var(&name.to_ascii_lowercase()));
-        Env {
-            enable_reasoning: std::env::var("ENABLE_REASONING").ok(),
-            force_mock: truthy("FORCE_MOCK_OPENAI"),
-            openai_base_url: var("OPENAI_API_BASE").or_else(|| var("OPENAI_BASE_URL")),
-            openai_api_key: var("OPENAI_API_KEY").map(Secret::new),
-            openai_model: var("OPENAI_MODEL"),
-            proxy: ProxyEnv {
-                http: either("HTTP_PROXY").map(Secret::new),
-                https: either("HTTPS_PROXY").map(Secret::new),
-                all: either("ALL_PROXY").map(Secret::new),
-                no_proxy: either("NO_PROXY"),
-                system: true,
-            },
-            data_dir: None,
-            os_keychain: true,
-            vars: None,
-        }
-    }
-
-    /// A variable for `{ env = "NAME" }`.
-    pub fn var(&self, name: &str) -> Option<String> {
-        match &self.vars {
-            Some(vars) => vars.get(name).map(|v| v.expose().to_owned()),
-            None => std::env::var(name).ok(),
-        }
-    }
-}
 
 impl Default for Config {
     fn default() -> Self {
@@ -721,59 +659,4 @@ pub fn parse_host(text: &str) -> Result<IpAddr, ConfigError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn empty_config_serves_the_mock_provider_on_loopback() {
-        let c = Config::from_toml_str("", &Env::default()).unwrap_or_else(|e| panic!("{e}"));
-        assert!(c.mock.enabled);
-        assert_eq!(c.server.port, 4242);
-        assert!(c.server.host.is_loopback());
-        assert_eq!(c.mock.models.len(), 5);
-        assert_eq!(c.mock.reasoning, ReasoningFormat::Field);
-    }
-
-    #[test]
-    fn unknown_keys_are_reported_with_line_and_column() {
-        let err = Config::from_toml_str("[server]\nport = 1\nprot = 2\n", &Env::default())
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
-        assert!(err.contains("line 3, column 1"), "{err}");
-        assert!(err.contains("prot"), "{err}");
-    }
-
-    #[test]
-    fn enable_reasoning_false_switches_to_think_tags() {
-        let env = Env {
-            enable_reasoning: Some("false".into()),
-            ..Env::default()
-        };
-        let c = Config::from_toml_str("", &env).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(c.mock.reasoning, ReasoningFormat::ThinkTags);
-        assert!(c
-            .mock
-            .models
-            .iter()
-            .all(|m| m.reasoning == ReasoningFormat::ThinkTags));
-    }
-
-    #[test]
-    fn secrets_are_masked_in_debug_output() {
-        let text = "[[providers]]\nid = \"up\"\nkind = \"openai\"\nbase_url = \"http://127.0.0.1:1/v1/\"\napi_key = \"sk-very-secret-value-1234\"\n";
-        let c = Config::from_toml_str(text, &Env::default()).unwrap_or_else(|e| panic!("{e}"));
-        let debug = format!("{c:?}");
-        assert!(!debug.contains("very-secret"), "{debug}");
-        assert_eq!(c.providers[0].base_url, "http://127.0.0.1:1/v1");
-    }
-
-    #[test]
-    fn bad_base_url_and_reserved_id_are_refused() {
-        let bad = "[[providers]]\nid = \"x\"\nkind = \"openai\"\nbase_url = \"localhost:8000\"\n";
-        assert!(Config::from_toml_str(bad, &Env::default()).is_err());
-        let reserved =
-            "[[providers]]\nid = \"mock\"\nkind = \"openai\"\nbase_url = \"http://a/v1\"\n";
-        assert!(Config::from_toml_str(reserved, &Env::default()).is_err());
-    }
-}
+mod tests;

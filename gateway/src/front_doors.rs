@@ -74,7 +74,7 @@ async fn forward_native(
         model: model.to_owned(),
         stream,
     });
-    let reply = server::dispatch(state, headers, body, typed).await?;
+    let reply = crate::dispatch::dispatch(state, headers, body, typed).await?;
     Ok(server::into_response(reply))
 }
 
@@ -131,7 +131,7 @@ async fn serve_messages(
         return forward_native(state, headers, body, Endpoint::Messages, &model, stream).await;
     }
     let (bytes, typed) = chat_call(&anthropic_in::to_chat(&req))?;
-    let reply = server::dispatch(state, headers, bytes, typed).await?;
+    let reply = crate::dispatch::dispatch(state, headers, bytes, typed).await?;
     let translator = ChatToAnthropic::new(req.model.as_str());
     Ok(match reply {
         Reply::Stream(s) => server::into_response(Reply::Stream(translate(s, translator))),
@@ -234,7 +234,7 @@ async fn responses(
         translated.namespaces,
     );
     let (bytes, typed) = chat_call(&translated.body)?;
-    let reply = server::dispatch(&state, headers, bytes, typed).await?;
+    let reply = crate::dispatch::dispatch(&state, headers, bytes, typed).await?;
     Ok(match reply {
         Reply::Stream(s) => {
             server::into_response(Reply::Stream(translate(s, ChatToResponses::new(echo))))

@@ -16,6 +16,7 @@ pub mod admin;
 pub mod admin_logs;
 pub mod auth;
 pub mod config;
+pub mod dispatch;
 pub mod error;
 pub mod files;
 pub mod front_doors;
