@@ -85,7 +85,7 @@ async fn snippets(
     };
     let Some(tool) = get("tool") else {
         let mut categories: Vec<&str> = Vec::new();
-        for t in super::TOOLS {
+        for t in super::tools() {
             if !categories.contains(&t.category) {
                 categories.push(t.category);
             }

@@ -1,7 +1,7 @@
 //! Copy-paste client configuration: one generator for every popular AI tool, shared by the dashboard's
 //! Connect page (`GET /admin/snippets`) and `switchboard snippet <tool>`, so both print the same text.
 //!
-//! The tools are data ([`catalog::TOOLS`]): each has blocks (a file, a command, GUI steps) written as
+//! The tools are data ([`tools`], from `catalog.rs` and `catalog_code.rs`): each has blocks (a file, a command, GUI steps) written as
 //! templates with `{placeholders}`, and notes (the gotchas from `shared/specs/client-configs.md`).
 //! Rendering substitutes the gateway's real base URL, the chosen model and a key. Values are checked
 //! against a conservative character set first ([`Context::new`]), so a substituted value is valid as
@@ -15,11 +15,12 @@
 //! clients refuse an empty key).
 
 mod catalog;
+mod catalog_code;
 mod http;
 #[cfg(test)]
 mod tests;
 
-pub use catalog::TOOLS;
+pub use catalog::all as tools;
 pub use http::{local_base_url, routes};
 
 use serde::Serialize;
@@ -87,7 +88,7 @@ pub enum SnippetError {
 }
 
 fn tool_ids() -> String {
-    TOOLS.iter().map(|t| t.id).collect::<Vec<_>>().join(", ")
+    tools().map(|t| t.id).collect::<Vec<_>>().join(", ")
 }
 
 /// The values a snippet is rendered with, checked.
@@ -315,8 +316,7 @@ pub struct Rendered {
 
 pub fn find(tool: &str) -> Result<&'static Tool, SnippetError> {
     let wanted = tool.trim().to_ascii_lowercase();
-    TOOLS
-        .iter()
+    tools()
         .find(|t| t.id == wanted)
         .ok_or_else(|| SnippetError::UnknownTool(tool.chars().take(60).collect()))
 }
@@ -394,8 +394,7 @@ pub struct ToolInfo {
 }
 
 pub fn list() -> Vec<ToolInfo> {
-    TOOLS
-        .iter()
+    tools()
         .map(|t| ToolInfo {
             id: t.id,
             label: t.label,
