@@ -282,6 +282,17 @@ impl ChatRequest {
             ));
         }
         validate_common(self.n, self.temperature, self.top_p)?;
+        for (name, value) in [
+            ("max_tokens", self.max_tokens),
+            ("max_completion_tokens", self.max_completion_tokens),
+        ] {
+            if value == Some(0) {
+                return Err(GatewayError::invalid(
+                    format!("'{name}' must be at least 1"),
+                    Some(name.into()),
+                ));
+            }
+        }
         if let Some(OneOrMany::Many(v)) = &self.stop {
             if v.len() > 4 {
                 return Err(GatewayError::invalid(

@@ -58,6 +58,14 @@ async fn malformed_and_wrongly_shaped_bodies_are_400_naming_the_param() {
             Some("max_tokens"),
         ),
         (
+            r#"{"model":"mock-gpt-3.5-turbo","messages":[{"role":"user","content":"x"}],"max_tokens":0}"#,
+            Some("max_tokens"),
+        ),
+        (
+            r#"{"model":"mock-gpt-3.5-turbo","messages":[{"role":"user","content":"x"}],"max_completion_tokens":0}"#,
+            Some("max_completion_tokens"),
+        ),
+        (
             r#"{"model":"mock-gpt-3.5-turbo","messages":[{"role":"tool","content":"x"}]}"#,
             Some("messages[0].tool_call_id"),
         ),
