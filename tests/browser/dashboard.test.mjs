@@ -20,6 +20,7 @@ const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 
 let tmp, upstream, upstreamPort, gateway, gatewayLog, base, context, page;
 const consoleErrors = [];
+const expectedHttpErrors = [];
 let logsAvailable = true;
 
 function freePort() {
@@ -116,6 +117,12 @@ before(async () => {
     const text = m.text();
     // Without the request-log API, the dashboard's one probe for it is an expected 404.
     if (!logsAvailable && /404/.test(text)) return;
+    // Chromium logs every 4xx answer; the ones a test provokes on purpose are expected.
+    const i = expectedHttpErrors.findIndex((code) => text.includes(`status of ${code}`));
+    if (i >= 0) {
+      expectedHttpErrors.splice(i, 1);
+      return;
+    }
     consoleErrors.push(text);
   });
   page.on("pageerror", (e) => consoleErrors.push(`page error: ${e.message}`));
@@ -156,6 +163,13 @@ test("a discovered runtime is added in one click, and a provider added from the 
   await page.click('[data-testid="preset-custom"]');
   const form = page.locator('[data-testid="provider-form"]');
   await form.locator('input[name="id"]').fill("fake");
+  // A URL the gateway refuses: its own message is shown in the dialog.
+  await form.locator('input[name="base_url"]').fill("ftp://nowhere.example");
+  expectedHttpErrors.push(400);
+  await page.click('[data-testid="provider-save"]');
+  const message = await form.locator(".error-message").textContent({ timeout: 10000 });
+  assert.match(message, /url/i, message);
+  await shot("providers-error");
   await form.locator('input[name="base_url"]').fill(`http://localhost:${upstreamPort}/v1`);
   await page.click('[data-testid="provider-save"]');
   await page.waitForSelector('[data-testid="provider-fake"] [data-status="up"]', { timeout: 20000 });
@@ -311,4 +325,5 @@ test("the light theme renders and sticks", async () => {
 
 test("no console errors", () => {
   assert.deepEqual(consoleErrors, []);
+  assert.deepEqual(expectedHttpErrors, [], "every provoked error was seen");
 });

@@ -58,13 +58,42 @@ export function withQuery(path: string, query?: Query): string {
   return s ? `${path}?${s}` : path;
 }
 
+/** The admin token typed in by the user, for a gateway that sets no cookie (one listening beyond
+ * loopback): kept for this tab only. On loopback the HttpOnly cookie does the job and this stays empty. */
+const TOKEN_KEY = "switchboard.admin-token";
+
+export function adminToken(): string | null {
+  try {
+    return sessionStorage.getItem(TOKEN_KEY);
+  } catch {
+    return null;
+  }
+}
+
+export function setAdminToken(token: string | null): void {
+  try {
+    if (token) sessionStorage.setItem(TOKEN_KEY, token);
+    else sessionStorage.removeItem(TOKEN_KEY);
+  } catch {
+    // storage may be off: the token then lasts until the next request fails
+  }
+}
+
+function headers(json: boolean): Record<string, string> {
+  const h: Record<string, string> = { accept: "application/json" };
+  if (json) h["content-type"] = "application/json";
+  const token = adminToken();
+  if (token) h.authorization = `Bearer ${token}`;
+  return h;
+}
+
 async function request<T>(method: string, path: string, body?: unknown, query?: Query): Promise<T> {
   let response: Response;
   try {
     response = await fetch(withQuery(path, query), {
       method,
       credentials: "same-origin",
-      headers: body === undefined ? { accept: "application/json" } : { "content-type": "application/json", accept: "application/json" },
+      headers: headers(body !== undefined),
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
@@ -115,6 +144,7 @@ export const api = {
   log: (id: string) => get<LogRecord>(`/admin/logs/${enc(id)}`),
   stats: (q: Query) => get<Stats>("/admin/logs/stats", q),
   clearLogs: () => request<{ deleted: number }>("DELETE", "/admin/logs"),
+  revokeAllKeys: () => request<{ deleted: number }>("DELETE", "/admin/auth/keys"),
   exportUrl: (q: Query) => withQuery("/admin/logs/export", q),
 };
 
@@ -141,7 +171,7 @@ export function subscribe<T>(
 /** Whether an endpoint exists on this gateway (the request log may not, on older builds). */
 export async function exists(path: string): Promise<boolean> {
   try {
-    const r = await fetch(path, { method: "GET", credentials: "same-origin", headers: { accept: "application/json" } });
+    const r = await fetch(path, { method: "GET", credentials: "same-origin", headers: headers(false) });
     return r.status !== 404;
   } catch {
     return false;

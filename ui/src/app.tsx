@@ -4,7 +4,8 @@
 import { useEffect, useState } from "preact/hooks";
 import { hrefOf, navigate, onLinkClick, useLocation, type Page } from "./router";
 import { SharedProvider, useShared } from "./state";
-import { CopyButton, Icon, Kbd, Modal, Toasts } from "./components/ui";
+import { CopyButton, Field, Icon, Kbd, Modal, Toasts, val } from "./components/ui";
+import { ApiError, setAdminToken } from "./api";
 import { Overview } from "./pages/overview";
 import { Providers } from "./pages/providers";
 import { Routes } from "./pages/routes";
@@ -154,6 +155,34 @@ function Help({ onClose }: { onClose: () => void }) {
   );
 }
 
+/** Shown when the admin API refuses the dashboard: a gateway listening beyond loopback sets no cookie,
+ * so the user types the admin token (the file admin-token in the gateway's data directory). */
+function SignIn() {
+  const { healthError, reloadHealth, reloadConfig } = useShared();
+  const [token, setToken] = useState("");
+  if (!(healthError instanceof ApiError) || healthError.status !== 401) return null;
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setAdminToken(token.trim());
+    await Promise.all([reloadHealth(), reloadConfig()]);
+  };
+  return (
+    <Modal title="The gateway needs its admin token" onClose={() => undefined}>
+      <form class="form" onSubmit={submit}>
+        <p>Gateway keys are on and this page was not opened on the gateway's own machine address, so the dashboard has no session. Paste the admin token from the file <code>admin-token</code> in the gateway's data directory (<code>~/.local/share/switchboard</code> on Linux), or an admin key. It is kept for this tab only.</p>
+        <Field label="Admin token">
+          <input type="password" value={token} onInput={(e) => setToken(val(e))} required autoComplete="off" />
+        </Field>
+        <div class="form-actions">
+          <button type="submit" class="btn btn-primary">
+            Sign in
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
+
 function Current({ page }: { page: Page }) {
   switch (page) {
     case "providers":
@@ -196,6 +225,7 @@ export function App() {
         </div>
       </div>
       {help && <Help onClose={() => setHelp(false)} />}
+      <SignIn />
       <Toasts />
     </SharedProvider>
   );

@@ -83,7 +83,7 @@ export function Settings() {
                 const what = confirm;
                 setConfirm(null);
                 if (what === "logs") await act(() => api.clearLogs(), "request log cleared");
-                else if (await act(() => fetch("/admin/auth/keys", { method: "DELETE", credentials: "same-origin" }).then((r) => { if (!r.ok) throw new Error(`the gateway answered ${r.status}`); }), "every key revoked")) await reloadHealth();
+                else if (await act(() => api.revokeAllKeys(), "every key revoked")) await reloadHealth();
               }}
             >
               Confirm
