@@ -439,26 +439,8 @@ fn pick_headers(from: &HeaderMap) -> HeaderMap {
     out
 }
 
-/// reqwest's error with its causes, without the URL (which may carry credentials).
-pub(crate) fn describe(e: &reqwest::Error) -> String {
-    let mut text = String::new();
-    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(e);
-    while let Some(s) = source {
-        if !text.is_empty() {
-            text.push_str(": ");
-        }
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    if text.is_empty() {
-        let full = e.to_string();
-        text = match e.url() {
-            Some(u) => full.replace(u.as_str(), "<url>"),
-            None => full,
-        };
-    }
-    text
-}
+/// reqwest's error with its causes, without the URL: one description for every provider kind.
+pub(crate) use super::openai::describe_reqwest as describe;
 
 #[cfg(test)]
 mod tests {

@@ -368,7 +368,7 @@ fn pick_headers(from: &HeaderMap, names: &[&str]) -> HeaderMap {
 }
 
 /// reqwest's error with its causes, without the URL (which may carry credentials in its query).
-fn describe_reqwest(e: &reqwest::Error) -> String {
+pub(crate) fn describe_reqwest(e: &reqwest::Error) -> String {
     let mut text = String::new();
     let mut source: Option<&dyn std::error::Error> = std::error::Error::source(e);
     while let Some(s) = source {
