@@ -8,7 +8,8 @@
 //!   so a new gateway version is picked up at once;
 //! - a path that looks like a file but is missing is a 404, not the page (a stale hashed asset must
 //!   fail visibly rather than be parsed as HTML);
-//! - every answer forbids framing and carries a strict CSP (scripts only from the gateway itself).
+//! - every answer forbids framing and carries a strict CSP (scripts only from the gateway itself; the
+//!   desktop window's IPC endpoints, `ipc:` and `http://ipc.localhost`, are the only other connections).
 //!
 //! The admin cookie: when the gateway listens on a loopback address (so every client is on this
 //! machine), the page comes with `sb_admin` = the admin token (HttpOnly, SameSite=Strict, Path=/admin).
@@ -28,7 +29,7 @@ use crate::server::AppState;
 static DIST: Dir<'static> = include_dir!("$SWITCHBOARD_UI_DIR");
 
 /// The policy for the dashboard's pages: everything from the gateway itself, nothing framed.
-const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ipc: http://ipc.localhost; font-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /// Whether the dashboard was built into this binary.
 pub fn built() -> bool {
