@@ -23,6 +23,7 @@ use futures_util::StreamExt;
 use http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use serde_json::{json, Value};
 
+use super::model_cache::ModelCache;
 use super::openai::upstream;
 use super::{Call, Endpoint, ModelInfo, Reply, SseStream, Typed};
 use crate::config::ProviderConfig;
@@ -52,7 +53,7 @@ pub struct AnthropicProvider {
     api: String,
     messages_url: reqwest::Url,
     count_url: reqwest::Url,
-    models: models::Models,
+    models: ModelCache,
 }
 
 /// `{base}/v1` unless `base` already ends in `/v1`.
@@ -77,7 +78,7 @@ impl AnthropicProvider {
         let messages_url = url(Endpoint::Messages.upstream_path())?;
         let count_url = url(Endpoint::CountTokens.upstream_path())?;
         Ok(AnthropicProvider {
-            models: models::Models::new(&cfg),
+            models: ModelCache::new(&cfg),
             messages_url,
             count_url,
             api,
@@ -114,7 +115,9 @@ impl AnthropicProvider {
         let key = self.cfg.api_key.as_ref().map(|k| k.expose());
         let signed = upstream::sign(&self.cfg, self.client.get(&url), key);
         let request = self.versioned(signed, &HeaderMap::new(), false);
-        self.models.refresh(&self.cfg, request, &shown).await;
+        self.models
+            .refresh(models::fetch(&self.cfg, request, &shown))
+            .await;
     }
 
     pub fn health(&self) -> Value {

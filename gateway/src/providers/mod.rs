@@ -6,6 +6,7 @@
 
 pub mod anthropic;
 pub mod mock;
+mod model_cache;
 pub mod openai;
 pub mod presets;
 

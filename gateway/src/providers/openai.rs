@@ -24,10 +24,10 @@ use futures_util::StreamExt;
 use http::{header, HeaderMap, HeaderName, HeaderValue};
 use serde_json::{json, Value};
 
+use super::model_cache::ModelCache;
 use super::{Call, Endpoint, ModelInfo, Reply, SseStream, Typed};
 use crate::config::{ProviderConfig, ProviderKind, ReasoningField, Secret};
 use crate::error::{GatewayError, UpstreamError};
-use discovery::Models;
 use rewrite::Edits;
 use transform::{StreamEditor, StreamPlan};
 use upstream::Layout;
@@ -50,7 +50,7 @@ pub struct OpenAiProvider {
     cfg: ProviderConfig,
     client: reqwest::Client,
     layout: Layout,
-    models: Models,
+    models: ModelCache,
     /// `base_url` without credentials, for messages and `/health`.
     shown_base: String,
 }
@@ -66,7 +66,7 @@ impl OpenAiProvider {
             }
         }
         Ok(OpenAiProvider {
-            models: Models::new(&cfg),
+            models: ModelCache::new(&cfg),
             shown_base: upstream::display_url(&cfg.base_url),
             layout,
             client,
@@ -102,8 +102,7 @@ impl OpenAiProvider {
     }
 
     pub fn serves(&self, model: &str) -> bool {
-        self.models
-            .contains(model, self.cfg.kind == ProviderKind::Ollama)
+        discovery::contains(&self.models, model, self.cfg.kind == ProviderKind::Ollama)
     }
 
     /// Whether this provider discovers its models and has not finished a first discovery yet.
@@ -118,12 +117,16 @@ impl OpenAiProvider {
 
     /// Checks that the upstream answers, with the cheapest call there is: its model list.
     pub async fn probe(&self) -> Result<(), String> {
-        self.models.probe(&self.cfg, &self.client).await
+        self.models
+            .probe(discovery::fetch(&self.cfg, &self.client))
+            .await
     }
 
     /// Asks the upstream for its models. Concurrent callers share one request.
     pub async fn refresh_models(&self) {
-        self.models.refresh(&self.cfg, &self.client).await;
+        self.models
+            .refresh(discovery::fetch(&self.cfg, &self.client))
+            .await;
     }
 
     pub fn health(&self) -> Value {
