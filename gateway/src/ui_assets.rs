@@ -86,7 +86,9 @@ fn file(path: &str, bytes: &'static [u8], cache: &'static str) -> Response {
 /// The page, with the admin cookie when every client is on this machine.
 async fn page(state: &AppState) -> Response {
     let Some(index) = DIST.get_file("index.html") else {
-        return crate::status_page::render(state).into_response();
+        let mut r = crate::status_page::render(state).into_response();
+        secure(&mut r);
+        return r;
     };
     let mut r = file("index.html", index.contents(), "no-cache");
     if state.server.host.is_loopback() {
