@@ -174,7 +174,13 @@ export function Logs() {
   const [connected, setConnected] = useState(false);
   const [confirmClear, setConfirmClear] = useState(false);
   const searchBox = useRef<HTMLInputElement>(null);
-  const q = useMemo(() => query(filters), [filters]);
+  // Typing in the text filters waits for a pause before the log is queried again.
+  const [settled, setSettled] = useState(filters);
+  useEffect(() => {
+    const t = window.setTimeout(() => setSettled(filters), 250);
+    return () => window.clearTimeout(t);
+  }, [filters]);
+  const q = useMemo(() => query(settled), [settled]);
 
   const load = async (more = false) => {
     setLoading(true);
