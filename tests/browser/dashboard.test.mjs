@@ -221,6 +221,13 @@ test("a request sent with the openai SDK appears in the live log and opens with 
   await shot("logs-detail");
   await page.keyboard.press("Escape");
   await detail.waitFor({ state: "detached" });
+  // The export link (with the page's filters) downloads the same request.
+  const href = await page.getAttribute('[data-testid="export-jsonl"]', "href");
+  const exported = await page.evaluate((u) => fetch(u).then((r) => r.text()), href);
+  assert.ok(exported.split("\n").some((line) => line.includes(marker)), exported.slice(0, 500));
+  // The overview counts it.
+  await go("overview");
+  await waitFor(async () => /^[1-9]/.test((await page.textContent('[data-testid="stat-requests"]')) ?? ""), "today's request count");
 });
 
 test("a snippet is copied to the clipboard exactly as shown", async () => {

@@ -243,10 +243,10 @@ export function Logs() {
         sub="Every request through the gateway. Click a row (or press Enter on it) for timings, attempts and bodies."
         actions={
           <>
-            <a class="btn" href={api.exportUrl({ ...exportQuery, format: "jsonl" })} download="switchboard-requests.jsonl" data-testid="export-jsonl">
+            <a class="btn" href={api.exportUrl({ ...exportQuery, format: "jsonl", bodies: true })} download="switchboard-requests.jsonl" title="every field, bodies included" data-testid="export-jsonl">
               <Icon name="download" /> JSONL
             </a>
-            <a class="btn" href={api.exportUrl({ ...exportQuery, format: "csv" })} download="switchboard-requests.csv">
+            <a class="btn" href={api.exportUrl({ ...exportQuery, format: "csv" })} download="switchboard-requests.csv" title="one row per request, without bodies">
               <Icon name="download" /> CSV
             </a>
             <button type="button" class="btn btn-danger" onClick={() => setConfirmClear(true)}>
