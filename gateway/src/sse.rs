@@ -1,4 +1,6 @@
-//! Server-sent event framing shared by every streaming path.
+//! Server-sent event framing shared by every streaming path, and the one reader of upstream events:
+//! [`EventSplitter`] cuts bytes into whole events (forwarded byte for byte where nothing changes),
+//! [`parse_event`] reads an event's fields, [`SseParser`] does both for the translators.
 //!
 //! OpenAI streams are data-only events (`data: <json>\n\n`) ended by `data: [DONE]\n\n`. No `id:` or
 //! `retry:` fields are ever written: the Python SDK's decoder would then yield empty events and fail on
@@ -6,6 +8,7 @@
 
 use bytes::Bytes;
 use serde::Serialize;
+use serde_json::Value;
 
 use crate::error::GatewayError;
 
@@ -88,6 +91,12 @@ impl EventSplitter {
         events
     }
 
+    /// Whether the bytes held end in a `\r` that ends a blank line: the event before it is complete,
+    /// only whether its terminator is `\r` or `\r\n` waits for the next byte.
+    fn ends_with_blank_cr(&self) -> bool {
+        self.scanned < self.buf.len() && self.line_start == self.scanned
+    }
+
     /// The bytes of an unterminated last event, if the stream ended in the middle of one.
     pub fn finish(&mut self) -> Option<Bytes> {
         self.scanned = 0;
@@ -97,29 +106,122 @@ impl EventSplitter {
     }
 }
 
+/// One parsed event: its `event:` name (if any) and its `data:` lines joined by newlines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SseEvent {
+    pub event: Option<String>,
+    pub data: String,
+}
+
+impl SseEvent {
+    pub fn data(data: impl Into<String>) -> Self {
+        SseEvent {
+            event: None,
+            data: data.into(),
+        }
+    }
+
+    pub fn named(event: impl Into<String>, data: impl Into<String>) -> Self {
+        SseEvent {
+            event: Some(event.into()),
+            data: data.into(),
+        }
+    }
+
+    /// Whether this is OpenAI's terminator, `data: [DONE]`.
+    pub fn is_done(&self) -> bool {
+        self.data.trim() == "[DONE]"
+    }
+
+    /// The data as JSON, if it is JSON.
+    pub fn json(&self) -> Option<Value> {
+        serde_json::from_str(&self.data).ok()
+    }
+}
+
+/// The fields of one event as [`EventSplitter`] cuts it (the WHATWG rules that matter here): lines end
+/// in `\n`, `\r\n` or `\r`; `:` lines are comments; a field without a colon has an empty value; one
+/// space after the colon is dropped; the last `event:` names the event, `data:` lines are joined with
+/// `\n`; `id:`, `retry:` and unknown fields are ignored. `None` for an event without data (a comment
+/// such as `: keep-alive`, a stray blank line), which SSE does not dispatch.
+pub fn parse_event(event: &[u8]) -> Option<SseEvent> {
+    let text = String::from_utf8_lossy(event);
+    let mut name = None;
+    let mut data: Option<String> = None;
+    // `\r\n` yields an empty piece between the two; the only blank line in an event is its end.
+    for line in text.split(['\n', '\r']) {
+        if line.is_empty() || line.starts_with(':') {
+            continue;
+        }
+        let (field, value) = match line.split_once(':') {
+            Some((f, v)) => (f, v.strip_prefix(' ').unwrap_or(v)),
+            None => (line, ""),
+        };
+        match field {
+            "event" => name = Some(value.to_owned()),
+            "data" => match &mut data {
+                Some(d) => {
+                    d.push('\n');
+                    d.push_str(value);
+                }
+                None => data = Some(value.to_owned()),
+            },
+            _ => {}
+        }
+    }
+    Some(SseEvent {
+        event: name,
+        data: data?,
+    })
+}
+
 /// The data of one event: its `data:` lines joined with `\n` (one space after the colon dropped).
 /// `None` for events without data (comments such as `: keep-alive`, a stray blank line).
 pub fn event_data(event: &[u8]) -> Option<String> {
-    let text = String::from_utf8_lossy(event);
-    let mut data: Option<String> = None;
-    for line in text.split(['\n', '\r']) {
-        let value = match line.strip_prefix("data") {
-            Some("") => "",
-            Some(rest) => match rest.strip_prefix(':') {
-                Some(v) => v.strip_prefix(' ').unwrap_or(v),
-                None => continue,
-            },
-            None => continue,
-        };
-        match &mut data {
-            Some(d) => {
-                d.push('\n');
-                d.push_str(value);
-            }
-            None => data = Some(value.to_owned()),
-        }
+    parse_event(event).map(|e| e.data)
+}
+
+/// An incremental SSE parser: [`EventSplitter`] cuts the bytes into events, [`parse_event`] reads
+/// their fields.
+#[derive(Debug, Default)]
+pub struct SseParser {
+    splitter: EventSplitter,
+    /// The previous chunk ended an event with `\r`, so a `\n` at the start of the next one is part of
+    /// that line break.
+    skip_lf: bool,
+}
+
+impl SseParser {
+    pub fn new() -> Self {
+        SseParser::default()
     }
-    data
+
+    /// Feeds bytes; returns the events they complete.
+    pub fn push(&mut self, mut bytes: &[u8]) -> Vec<SseEvent> {
+        if self.skip_lf && !bytes.is_empty() {
+            self.skip_lf = false;
+            bytes = bytes.strip_prefix(b"\n").unwrap_or(bytes);
+        }
+        let mut out: Vec<SseEvent> = self
+            .splitter
+            .push(bytes)
+            .iter()
+            .filter_map(|e| parse_event(e))
+            .collect();
+        // The splitter holds an event ended by a `\r` until it knows whether a `\n` follows (it hands
+        // out the exact bytes); its fields are complete already, so it is dispatched now.
+        if self.splitter.ends_with_blank_cr() {
+            self.skip_lf = true;
+            out.extend(self.splitter.finish().and_then(|e| parse_event(&e)));
+        }
+        out
+    }
+
+    /// The source ended: an event not yet ended by a blank line still counts.
+    pub fn finish(&mut self) -> Option<SseEvent> {
+        self.skip_lf = false;
+        self.splitter.finish().and_then(|e| parse_event(&e))
+    }
 }
 
 #[cfg(test)]
@@ -177,5 +279,44 @@ mod tests {
         assert_eq!(event_data(b": keep-alive\n\n"), None);
         assert_eq!(event_data(b"data\n\n").as_deref(), Some(""));
         assert_eq!(event_data(b"database: no\n\n"), None);
+    }
+
+    #[test]
+    fn events_split_anywhere_parse_the_same() {
+        let text = "event: message_start\ndata: {\"a\":1}\n\n: comment\r\ndata: x\r\ndata: y\r\n\r\ndata: [DONE]\n\n";
+        let whole = SseParser::new().push(text.as_bytes());
+        assert_eq!(
+            whole,
+            vec![
+                SseEvent::named("message_start", "{\"a\":1}"),
+                SseEvent::data("x\ny"),
+                SseEvent::data("[DONE]"),
+            ]
+        );
+        for cut in 0..text.len() {
+            let mut p = SseParser::new();
+            let mut got = p.push(&text.as_bytes()[..cut]);
+            got.extend(p.push(&text.as_bytes()[cut..]));
+            got.extend(p.finish());
+            assert_eq!(got, whole, "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn an_unterminated_last_event_is_kept() {
+        let mut p = SseParser::new();
+        assert!(p.push(b"data: {\"x\":1}").is_empty());
+        assert_eq!(p.finish(), Some(SseEvent::data("{\"x\":1}")));
+    }
+
+    #[test]
+    fn an_event_ended_by_cr_is_dispatched_without_waiting_for_the_next_chunk() {
+        let mut p = SseParser::new();
+        assert_eq!(p.push(b"data: one\r\r"), vec![SseEvent::data("one")]);
+        assert_eq!(p.push(b"data: two\r\n\r"), vec![SseEvent::data("two")]);
+        // The `\n` that completes the `\r\n` is not a blank line of its own, even after an empty chunk.
+        assert!(p.push(b"").is_empty());
+        assert_eq!(p.push(b"\ndata: three\n\n"), vec![SseEvent::data("three")]);
+        assert_eq!(p.finish(), None);
     }
 }
