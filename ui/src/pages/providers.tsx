@@ -115,7 +115,7 @@ function AddProvider({ presets, taken, onClose, onAdded }: { presets: Preset[]; 
           </Field>
         )}
         {keySource === "literal" && (
-          <Field label="Key" hint="stored in the config file as plain text; prefer a variable on shared machines">
+          <Field label="Key" hint="kept in the OS keychain (or a file only you can read), never in the config file">
             <input type="password" value={keyValue} onInput={(e) => setKeyValue(val(e))} autoComplete="off" required />
           </Field>
         )}
