@@ -201,11 +201,9 @@ impl UpstreamError {
     }
 }
 
-/// Upstream response headers worth passing back with an upstream error: they tell clients when to retry.
-const PASSED_ERROR_HEADERS: &[&str] = &[
-    "retry-after",
-    "retry-after-ms",
-    "x-should-retry",
+/// OpenAI's rate-limit response headers, which OpenAI-compatible upstreams send too: passed to the
+/// client with answers and errors alike, and exposed to browsers by CORS.
+pub const RATELIMIT_HEADERS: &[&str] = &[
     "x-ratelimit-limit-requests",
     "x-ratelimit-limit-tokens",
     "x-ratelimit-remaining-requests",
@@ -213,6 +211,10 @@ const PASSED_ERROR_HEADERS: &[&str] = &[
     "x-ratelimit-reset-requests",
     "x-ratelimit-reset-tokens",
 ];
+
+/// Upstream response headers worth passing back with an upstream error, besides
+/// [`RATELIMIT_HEADERS`]: they tell clients when to retry.
+const PASSED_ERROR_HEADERS: &[&str] = &["retry-after", "retry-after-ms", "x-should-retry"];
 
 /// What a response's error was, left in its extensions for the request log (converting an error to a
 /// response has no side effects; the middleware that records requests reads this).
@@ -264,7 +266,7 @@ impl GatewayError {
                     header::CONTENT_TYPE,
                     HeaderValue::from_static("application/json"),
                 );
-                for name in PASSED_ERROR_HEADERS {
+                for name in PASSED_ERROR_HEADERS.iter().chain(RATELIMIT_HEADERS) {
                     if let Some(v) = headers.get(*name) {
                         out.insert(*name, v.clone());
                     }

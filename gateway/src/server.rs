@@ -20,7 +20,7 @@ use serde_json::{json, Value};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::config::ServerConfig;
-use crate::error::GatewayError;
+use crate::error::{GatewayError, RATELIMIT_HEADERS};
 use crate::keys::KeyStore;
 use crate::providers::{ModelInfo, Reply, Typed};
 use crate::reload::{ConfigSource, Live};
@@ -100,17 +100,12 @@ const CORS_ALLOWED_HEADERS: &[&str] = &[
     "x-mock-fault",
 ];
 
+/// Response headers a browser page may read, besides [`RATELIMIT_HEADERS`].
 const CORS_EXPOSED_HEADERS: &[&str] = &[
     "x-request-id",
     "retry-after",
     "retry-after-ms",
     "openai-processing-ms",
-    "x-ratelimit-limit-requests",
-    "x-ratelimit-limit-tokens",
-    "x-ratelimit-remaining-requests",
-    "x-ratelimit-remaining-tokens",
-    "x-ratelimit-reset-requests",
-    "x-ratelimit-reset-tokens",
 ];
 
 /// The whole HTTP application.
@@ -185,6 +180,7 @@ fn cors_layer(server: &ServerConfig) -> CorsLayer {
         .expose_headers(
             CORS_EXPOSED_HEADERS
                 .iter()
+                .chain(RATELIMIT_HEADERS)
                 .map(|h| header::HeaderName::from_static(h))
                 .collect::<Vec<_>>(),
         )

@@ -27,7 +27,7 @@ use serde_json::{json, Value};
 use super::model_cache::ModelCache;
 use super::{Call, Endpoint, ModelInfo, Reply, SseStream, Typed};
 use crate::config::{ProviderConfig, ProviderKind, ReasoningField, Secret};
-use crate::error::{GatewayError, UpstreamError};
+use crate::error::{GatewayError, UpstreamError, RATELIMIT_HEADERS};
 use rewrite::Edits;
 use transform::{StreamEditor, StreamPlan};
 use upstream::Layout;
@@ -35,16 +35,9 @@ use upstream::Layout;
 pub use rewrite::is_openai_reasoning_model;
 pub use upstream::client_key;
 
-/// Response headers of a successful upstream answer that are worth handing to the client.
-const PASSED_HEADERS: &[&str] = &[
-    "openai-processing-ms",
-    "x-ratelimit-limit-requests",
-    "x-ratelimit-limit-tokens",
-    "x-ratelimit-remaining-requests",
-    "x-ratelimit-remaining-tokens",
-    "x-ratelimit-reset-requests",
-    "x-ratelimit-reset-tokens",
-];
+/// Response headers of a successful upstream answer that are worth handing to the client, besides
+/// [`RATELIMIT_HEADERS`].
+const PASSED_HEADERS: &[&str] = &["openai-processing-ms"];
 
 pub struct OpenAiProvider {
     cfg: ProviderConfig,
@@ -177,7 +170,10 @@ impl OpenAiProvider {
             .await
             .map_err(|e| self.classify(&e, &shown_url))?;
         let status = response.status();
-        let headers = pick_headers(response.headers(), PASSED_HEADERS);
+        let headers = pick_headers(
+            response.headers(),
+            PASSED_HEADERS.iter().chain(RATELIMIT_HEADERS),
+        );
         if !status.is_success() {
             let error_headers = response.headers().clone();
             let body = response.bytes().await.unwrap_or_default();
@@ -355,7 +351,7 @@ fn mask_secrets<'a>(mut body: Bytes, secrets: impl IntoIterator<Item = &'a str>)
     body
 }
 
-fn pick_headers(from: &HeaderMap, names: &[&str]) -> HeaderMap {
+fn pick_headers<'a>(from: &HeaderMap, names: impl IntoIterator<Item = &'a &'a str>) -> HeaderMap {
     let mut out = HeaderMap::new();
     for name in names {
         if let Some(v) = from.get(*name) {
