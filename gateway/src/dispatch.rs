@@ -21,6 +21,12 @@ pub async fn dispatch(
     body: bytes::Bytes,
     typed: Typed,
 ) -> Result<Reply, GatewayError> {
+    let crossed = crate::providers::hops(&headers);
+    if crossed >= crate::providers::MAX_HOPS {
+        return Err(GatewayError::LoopDetected(format!(
+            "this request has already passed through Switchboard {crossed} times: a provider's base_url points back at a gateway; fix that provider (or OPENAI_API_BASE)"
+        )));
+    }
     let live = state.live();
     crate::observe::note(|p| {
         p.record.requested_model = Some(typed.model().to_owned());

@@ -56,6 +56,9 @@ pub enum GatewayError {
     },
     #[error(transparent)]
     Upstream(Box<UpstreamError>),
+    /// The request came back to a gateway it already crossed (a provider points at a gateway).
+    #[error("{0}")]
+    LoopDetected(String),
     /// Something the admin API was asked about does not exist.
     #[error("{0}")]
     NotFound(String),
@@ -118,6 +121,7 @@ impl GatewayError {
             GatewayError::Upstream(e) => e.status_code(),
             GatewayError::ProviderUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             GatewayError::NotFound(_) => StatusCode::NOT_FOUND,
+            GatewayError::LoopDetected(_) => StatusCode::LOOP_DETECTED,
             GatewayError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -172,6 +176,7 @@ impl GatewayError {
                 ("server_error", Some("provider_unavailable"), None)
             }
             GatewayError::NotFound(_) => ("invalid_request_error", Some("not_found"), None),
+            GatewayError::LoopDetected(_) => ("invalid_request_error", Some("loop_detected"), None),
             GatewayError::Internal(_) => ("server_error", None, None),
         }
     }

@@ -186,6 +186,7 @@ impl AnthropicProvider {
         let mut request = self
             .versioned(signed, client, native)
             .header(header::CONTENT_TYPE, "application/json")
+            .header(super::HOPS_HEADER, super::hops(client) + 1)
             .body(body);
         if stream {
             request = request.header(header::ACCEPT, "text/event-stream");

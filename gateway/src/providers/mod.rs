@@ -292,6 +292,22 @@ impl Provider {
     }
 }
 
+/// Requests a gateway sends upstream say how many Switchboard gateways they have crossed, so a provider
+/// whose base URL points back at a gateway (this one, or a ring of them) is caught instead of looping.
+pub const HOPS_HEADER: &str = "x-switchboard-hops";
+
+/// More crossings than this is a loop.
+pub const MAX_HOPS: u32 = 4;
+
+/// How many gateways the request has crossed before this one.
+pub fn hops(headers: &HeaderMap) -> u32 {
+    headers
+        .get(HOPS_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
+}
+
 /// Seconds since the Unix epoch, for `created` fields.
 pub fn unix_now() -> i64 {
     std::time::SystemTime::now()

@@ -430,3 +430,31 @@ async fn embeddings_and_completions_are_forwarded_to_their_paths() {
         ]
     );
 }
+
+#[tokio::test]
+async fn a_provider_pointing_back_at_the_gateway_is_a_loop_not_a_hang() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+    let text = proxy_config(&format!("http://127.0.0.1:{port}"), "models = [\"loop\"]");
+    let config = switchboard_gateway::Config::from_toml_str(&text, &Default::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let gw =
+        switchboard_gateway::Gateway::serve(listener, config).unwrap_or_else(|e| panic!("{e}"));
+    let started = Instant::now();
+    let (s, v) = post_json(
+        &format!("{}/chat/completions", gw.base_url()),
+        &json!({"model": "loop", "messages": [{"role": "user", "content": "x"}]}),
+    )
+    .await;
+    assert_eq!(s, 508, "{v}");
+    assert!(
+        envelope(&v)["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("points back at a gateway"),
+        "{v}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
