@@ -2,7 +2,8 @@
 //!
 //! One row per request in `requests` (attempts as JSON text); bodies, when kept, in `bodies` under the
 //! same `seq`, deleted with their request by a trigger. Indexes serve the newest-first listing and its
-//! cursor (`started_at, id`) and the filters (provider, client, requested and upstream model, status).
+//! cursor (`started_at, id`) and the most selective filters (provider, status); version 2 dropped the
+//! client and model indexes, which cost more on every insert than they saved on reads.
 //! A migration runs in one transaction with the `user_version` bump, so a crash mid-migration leaves
 //! the old schema whole.
 
@@ -11,7 +12,7 @@ use rusqlite::Connection;
 use super::StoreError;
 
 /// The schema version this build writes.
-pub const VERSION: i64 = 1;
+pub const VERSION: i64 = 2;
 
 /// Each entry turns version `i` into `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -56,6 +57,11 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE TRIGGER requests_delete_bodies AFTER DELETE ON requests
         WHEN old.has_bodies BEGIN DELETE FROM bodies WHERE seq = old.seq; END;",
+    // 1 → 2: every index is paid for on every insert, on the request log's hot path; filters on
+    // client and model read the newest rows through `requests_started` and stop at the page size.
+    "DROP INDEX IF EXISTS requests_client;
+    DROP INDEX IF EXISTS requests_requested_model;
+    DROP INDEX IF EXISTS requests_upstream_model;",
 ];
 
 /// Brings the database to [`VERSION`], or refuses one written by a newer build.
