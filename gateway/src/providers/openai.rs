@@ -164,7 +164,7 @@ impl OpenAiProvider {
             }
         }
         request = request.header(super::HOPS_HEADER, super::hops(&call.client_headers) + 1);
-        let shown_url = upstream::display_url(url.as_str());
+        let shown_url = upstream::display_of(&url);
 
         let response = request
             .send()

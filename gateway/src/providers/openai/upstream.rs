@@ -103,6 +103,15 @@ fn parse(url: &str, provider: &str) -> Result<reqwest::Url, GatewayError> {
 }
 
 /// A URL fit for messages and `/health`: any `user:password@` is removed.
+/// [`display_url`] for a parsed URL: no second parse on the request path when there are no credentials.
+pub fn display_of(url: &reqwest::Url) -> String {
+    if url.username().is_empty() && url.password().is_none() {
+        url.as_str().to_owned()
+    } else {
+        display_url(url.as_str())
+    }
+}
+
 pub fn display_url(url: &str) -> String {
     match reqwest::Url::parse(url) {
         Ok(mut u) if !u.username().is_empty() || u.password().is_some() => {
