@@ -266,6 +266,10 @@ pub struct ChatRequest {
     pub temperature: Option<f64>,
     #[serde(default)]
     pub top_p: Option<f64>,
+    #[serde(default)]
+    pub logprobs: Option<bool>,
+    #[serde(default)]
+    pub top_logprobs: Option<u32>,
 }
 
 impl ChatRequest {
@@ -282,6 +286,20 @@ impl ChatRequest {
             ));
         }
         validate_common(self.n, self.temperature, self.top_p)?;
+        if let Some(top) = self.top_logprobs {
+            if top > 20 {
+                return Err(GatewayError::invalid(
+                    format!("'top_logprobs' must be between 0 and 20, got {top}"),
+                    Some("top_logprobs".into()),
+                ));
+            }
+            if self.logprobs != Some(true) {
+                return Err(GatewayError::invalid(
+                    "'logprobs' must be true when 'top_logprobs' is set",
+                    Some("logprobs".into()),
+                ));
+            }
+        }
         for (name, value) in [
             ("max_tokens", self.max_tokens),
             ("max_completion_tokens", self.max_completion_tokens),

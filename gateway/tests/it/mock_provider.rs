@@ -582,3 +582,57 @@ async fn mock_streams_at_the_configured_pace() {
         "first token came after {ttft:?}"
     );
 }
+
+#[tokio::test]
+async fn logprobs_cover_every_content_token_plain_and_streamed() {
+    let gw = mock_gateway().await;
+    let url = format!("{}/chat/completions", gw.base_url());
+    let body = json!({"model": "mock-gpt-3.5-turbo", "logprobs": true, "top_logprobs": 2,
+        "messages": [{"role": "user", "content": "hello"}]});
+    let (s, v) = post_json(&url, &body).await;
+    assert_eq!(s, 200);
+    let content = v["choices"][0]["message"]["content"]
+        .as_str()
+        .unwrap_or_default();
+    let entries = v["choices"][0]["logprobs"]["content"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let joined: String = entries.iter().filter_map(|e| e["token"].as_str()).collect();
+    assert_eq!(joined, content, "the tokens spell the content");
+    assert!(entries
+        .iter()
+        .all(|e| e["top_logprobs"].as_array().map(Vec::len) == Some(2)
+            && e["logprob"].as_f64().is_some_and(|l| l < 0.0)));
+
+    let mut streamed = body.clone();
+    streamed["stream"] = json!(true);
+    let text = client()
+        .post(&url)
+        .json(&streamed)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .text()
+        .await
+        .unwrap_or_default();
+    let events = sse_events(&text);
+    let with_content: Vec<&Value> = events
+        .iter()
+        .filter(|e| {
+            e["choices"][0]["delta"]["content"]
+                .as_str()
+                .is_some_and(|c| !c.is_empty())
+        })
+        .collect();
+    assert!(!with_content.is_empty());
+    for e in with_content {
+        assert_eq!(
+            e["choices"][0]["logprobs"]["content"][0]["token"], e["choices"][0]["delta"]["content"],
+            "{e}"
+        );
+    }
+
+    let (s, v) = post_json(&url, &json!({"model": "mock-gpt-3.5-turbo", "top_logprobs": 2, "messages": [{"role": "user", "content": "x"}]})).await;
+    assert_eq!((s, v["error"]["param"].as_str()), (400, Some("logprobs")));
+}

@@ -282,7 +282,14 @@ pub fn complete(model: &MockModelConfig, req: &ChatRequest, raw: &Map<String, Va
                     "id": id, "type": "function", "function": { "name": name, "arguments": args },
                 }]);
             }
-            json!({ "index": i, "message": message, "logprobs": null, "finish_reason": o.finish })
+            let logprobs = match req.logprobs {
+                Some(true) => super::logprobs::for_content(
+                    o.content.as_deref().unwrap_or(""),
+                    req.top_logprobs.unwrap_or(0),
+                ),
+                _ => Value::Null,
+            };
+            json!({ "index": i, "message": message, "logprobs": logprobs, "finish_reason": o.finish })
         })
         .collect();
     json!({
@@ -321,35 +328,48 @@ pub fn stream_frames(
         }
         c
     };
-    let delta_choice = |i: usize, delta: Value| json!([{ "index": i, "delta": delta, "logprobs": null, "finish_reason": null }]);
+    let delta_choice = |i: usize, delta: Value, logprobs: Value| json!([{ "index": i, "delta": delta, "logprobs": logprobs, "finish_reason": null }]);
+    let top = req.top_logprobs.unwrap_or(0);
+    let with_logprobs = req.logprobs == Some(true);
 
-    // Per choice, its deltas in order; then the choices are interleaved token by token.
-    let mut per_choice: Vec<Vec<Value>> = Vec::with_capacity(outs.len());
+    // Per choice, its deltas in order (each with the logprobs of its content token, when asked for);
+    // then the choices are interleaved token by token.
+    let mut per_choice: Vec<Vec<(Value, Value)>> = Vec::with_capacity(outs.len());
     for o in &outs {
-        let mut deltas = vec![
+        let mut deltas = vec![(
             json!({ "role": "assistant", "content": if o.tool_call.is_some() && o.content.is_none() { Value::Null } else { json!("") } }),
-        ];
+            Value::Null,
+        )];
         if let Some(r) = &o.reasoning {
             deltas.extend(
                 tokens::pieces(r)
                     .into_iter()
-                    .map(|(p, _)| json!({ "reasoning_content": p })),
+                    .map(|(p, _)| (json!({ "reasoning_content": p }), Value::Null)),
             );
         }
         if let Some(c) = &o.content {
-            deltas.extend(
-                tokens::pieces(c)
-                    .into_iter()
-                    .map(|(p, _)| json!({ "content": p })),
-            );
+            deltas.extend(tokens::pieces(c).into_iter().enumerate().map(|(n, (p, _))| {
+                let lp = if with_logprobs {
+                    json!({ "content": [super::logprobs::entry(&p, n, top)], "refusal": null })
+                } else {
+                    Value::Null
+                };
+                (json!({ "content": p }), lp)
+            }));
         }
         if let Some((call_id, name, args)) = &o.tool_call {
-            deltas.push(json!({ "tool_calls": [{
-                "index": 0, "id": call_id, "type": "function", "function": { "name": name, "arguments": "" },
-            }]}));
-            deltas.extend(tokens::pieces(args).into_iter().map(
-                |(p, _)| json!({ "tool_calls": [{ "index": 0, "function": { "arguments": p } }] }),
+            deltas.push((
+                json!({ "tool_calls": [{
+                    "index": 0, "id": call_id, "type": "function", "function": { "name": name, "arguments": "" },
+                }]}),
+                Value::Null,
             ));
+            deltas.extend(tokens::pieces(args).into_iter().map(|(p, _)| {
+                (
+                    json!({ "tool_calls": [{ "index": 0, "function": { "arguments": p } }] }),
+                    Value::Null,
+                )
+            }));
         }
         per_choice.push(deltas);
     }
@@ -357,8 +377,8 @@ pub fn stream_frames(
     let longest = per_choice.iter().map(Vec::len).max().unwrap_or(0);
     for step in 0..longest {
         for (i, deltas) in per_choice.iter().enumerate() {
-            if let Some(d) = deltas.get(step) {
-                frames.push(Frame::token(&chunk(delta_choice(i, d.clone()))));
+            if let Some((d, lp)) = deltas.get(step) {
+                frames.push(Frame::token(&chunk(delta_choice(i, d.clone(), lp.clone()))));
             }
         }
     }

@@ -14,6 +14,7 @@
 mod chat;
 mod completions;
 pub mod embed;
+mod logprobs;
 mod retrieval;
 pub mod schema;
 pub mod text;
