@@ -308,32 +308,7 @@ impl OpenAiProvider {
     }
 
     fn classify(&self, e: &reqwest::Error, url: &str) -> GatewayError {
-        let provider = self.cfg.id.clone();
-        if e.is_timeout() {
-            let limit = if e.is_connect() {
-                self.cfg.connect_timeout
-            } else {
-                self.cfg.timeout
-            };
-            return UpstreamError::Timeout {
-                provider,
-                secs: limit.as_secs_f64(),
-            }
-            .into();
-        }
-        if e.is_connect() {
-            return UpstreamError::Connect {
-                provider,
-                url: url.to_owned(),
-                reason: describe_reqwest(e),
-            }
-            .into();
-        }
-        UpstreamError::Protocol {
-            provider,
-            reason: describe_reqwest(e),
-        }
-        .into()
+        upstream::classify(&self.cfg, e, url)
     }
 }
 

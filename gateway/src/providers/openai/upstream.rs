@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use http::{header, HeaderMap, HeaderValue};
 
 use crate::config::{AuthStyle, ProviderConfig, ProviderKind};
-use crate::error::GatewayError;
+use crate::error::{GatewayError, UpstreamError};
 use crate::providers::Endpoint;
 
 /// How a provider's URLs are laid out.
@@ -263,6 +263,37 @@ fn is_local_host(host: &str) -> bool {
         || host
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// A failed upstream exchange as the gateway reports it: a timeout (504), a refused connection (502,
+/// naming the URL) or a broken one (502). Shared by every upstream kind.
+pub fn classify(cfg: &ProviderConfig, e: &reqwest::Error, url: &str) -> GatewayError {
+    let provider = cfg.id.clone();
+    if e.is_timeout() {
+        let limit = if e.is_connect() {
+            cfg.connect_timeout
+        } else {
+            cfg.timeout
+        };
+        return UpstreamError::Timeout {
+            provider,
+            secs: limit.as_secs_f64(),
+        }
+        .into();
+    }
+    if e.is_connect() {
+        return UpstreamError::Connect {
+            provider,
+            url: url.to_owned(),
+            reason: super::describe_reqwest(e),
+        }
+        .into();
+    }
+    UpstreamError::Protocol {
+        provider,
+        reason: super::describe_reqwest(e),
+    }
+    .into()
 }
 
 #[cfg(test)]
