@@ -270,6 +270,12 @@ pub struct ChatRequest {
     pub logprobs: Option<bool>,
     #[serde(default)]
     pub top_logprobs: Option<u32>,
+    /// The deprecated form of `tools` (functions only), still sent by older clients.
+    #[serde(default)]
+    pub functions: Option<Vec<FunctionDef>>,
+    /// The deprecated form of `tool_choice`: `"none"`, `"auto"` or `{"name": …}`.
+    #[serde(default)]
+    pub function_call: Option<Value>,
 }
 
 impl ChatRequest {

@@ -90,7 +90,11 @@ fn chosen_tool<'a>(req: &'a ChatRequest, last_user: &str) -> Option<&'a crate::w
         return None;
     }
     // Once the conversation ends in a tool result, the model answers in text.
-    if req.messages.last().is_some_and(|m| m.role == Role::Tool) {
+    if req
+        .messages
+        .last()
+        .is_some_and(|m| matches!(m.role, Role::Tool | Role::Function))
+    {
         return None;
     }
     let user_words = super::embed::words(last_user);
@@ -115,7 +119,17 @@ fn chosen_tool<'a>(req: &'a ChatRequest, last_user: &str) -> Option<&'a crate::w
 
 /// The text answer after a tool result: names the tool whose call the result answers.
 fn tool_result_answer(req: &ChatRequest) -> Option<String> {
-    let last = req.messages.last().filter(|m| m.role == Role::Tool)?;
+    let last = req
+        .messages
+        .last()
+        .filter(|m| matches!(m.role, Role::Tool | Role::Function))?;
+    if last.role == Role::Function {
+        let result = last.content.as_ref().map(|c| c.text()).unwrap_or_default();
+        return Some(text::after_tool(
+            last.name.as_deref().unwrap_or("requested"),
+            &result,
+        ));
+    }
     let id = last.tool_call_id.as_deref().unwrap_or_default();
     let name = req
         .messages
@@ -125,6 +139,47 @@ fn tool_result_answer(req: &ChatRequest) -> Option<String> {
         .map_or("requested", |c| c.function.name.as_str());
     let result = last.content.as_ref().map(|c| c.text()).unwrap_or_default();
     Some(text::after_tool(name, &result))
+}
+
+/// Older clients send `functions` / `function_call` instead of `tools` / `tool_choice`: they are
+/// answered the same way, then rendered back in the old shape. Returns the request in the new form and
+/// whether the old one was used.
+fn modernize(req: &ChatRequest) -> (std::borrow::Cow<'_, ChatRequest>, bool) {
+    let Some(functions) = req.functions.as_ref().filter(|_| req.tools.is_none()) else {
+        return (std::borrow::Cow::Borrowed(req), false);
+    };
+    let mut modern = req.clone();
+    modern.tools = Some(
+        functions
+            .iter()
+            .map(|f| crate::wire::Tool {
+                kind: "function".into(),
+                function: Some(f.clone()),
+            })
+            .collect(),
+    );
+    modern.tool_choice = match &req.function_call {
+        Some(Value::String(s)) if s == "none" => Some(ToolChoice::Mode(ToolChoiceMode::None)),
+        Some(Value::Object(o)) => o.get("name").and_then(Value::as_str).map(|name| {
+            ToolChoice::Named(crate::wire::NamedToolChoice {
+                kind: "function".into(),
+                function: crate::wire::NamedFunction {
+                    name: name.to_owned(),
+                },
+            })
+        }),
+        _ => None,
+    };
+    (std::borrow::Cow::Owned(modern), true)
+}
+
+/// The old API finishes a function call with `function_call`, not `tool_calls`.
+fn legacy_finish(finish: &'static str, legacy: bool) -> &'static str {
+    if legacy && finish == "tool_calls" {
+        "function_call"
+    } else {
+        finish
+    }
 }
 
 /// Cuts `content` before the first stop sequence; true when one was found.
@@ -264,6 +319,8 @@ fn choices_for(
 
 /// The whole answer as one `chat.completion` body.
 pub fn complete(model: &MockModelConfig, req: &ChatRequest, raw: &Map<String, Value>) -> Value {
+    let (req, legacy) = modernize(req);
+    let req = req.as_ref();
     let outs = choices_for(model, req, raw);
     let (mut completion, mut reasoning) = (0, 0);
     let choices: Vec<Value> = outs
@@ -278,9 +335,13 @@ pub fn complete(model: &MockModelConfig, req: &ChatRequest, raw: &Map<String, Va
                 message["reasoning_content"] = json!(r);
             }
             if let Some((id, name, args)) = &o.tool_call {
-                message["tool_calls"] = json!([{
-                    "id": id, "type": "function", "function": { "name": name, "arguments": args },
-                }]);
+                if legacy {
+                    message["function_call"] = json!({ "name": name, "arguments": args });
+                } else {
+                    message["tool_calls"] = json!([{
+                        "id": id, "type": "function", "function": { "name": name, "arguments": args },
+                    }]);
+                }
             }
             let logprobs = match req.logprobs {
                 Some(true) => super::logprobs::for_content(
@@ -289,7 +350,7 @@ pub fn complete(model: &MockModelConfig, req: &ChatRequest, raw: &Map<String, Va
                 ),
                 _ => Value::Null,
             };
-            json!({ "index": i, "message": message, "logprobs": logprobs, "finish_reason": o.finish })
+            json!({ "index": i, "message": message, "logprobs": logprobs, "finish_reason": legacy_finish(o.finish, legacy) })
         })
         .collect();
     json!({
@@ -311,6 +372,8 @@ pub fn stream_frames(
     req: &ChatRequest,
     raw: &Map<String, Value>,
 ) -> Result<Vec<Frame>, GatewayError> {
+    let (req, legacy) = modernize(req);
+    let req = req.as_ref();
     let outs = choices_for(model, req, raw);
     let include_usage = req
         .stream_options
@@ -357,7 +420,17 @@ pub fn stream_frames(
                 (json!({ "content": p }), lp)
             }));
         }
-        if let Some((call_id, name, args)) = &o.tool_call {
+        if let (Some((_, name, args)), true) = (&o.tool_call, legacy) {
+            deltas.push((
+                json!({ "function_call": { "name": name, "arguments": "" } }),
+                Value::Null,
+            ));
+            deltas.extend(
+                tokens::pieces(args)
+                    .into_iter()
+                    .map(|(p, _)| (json!({ "function_call": { "arguments": p } }), Value::Null)),
+            );
+        } else if let Some((call_id, name, args)) = &o.tool_call {
             deltas.push((
                 json!({ "tool_calls": [{
                     "index": 0, "id": call_id, "type": "function", "function": { "name": name, "arguments": "" },
@@ -383,8 +456,7 @@ pub fn stream_frames(
         }
     }
     for (i, o) in outs.iter().enumerate() {
-        let finish =
-            json!([{ "index": i, "delta": {}, "logprobs": null, "finish_reason": o.finish }]);
+        let finish = json!([{ "index": i, "delta": {}, "logprobs": null, "finish_reason": legacy_finish(o.finish, legacy) }]);
         frames.push(Frame::instant(&chunk(finish)));
     }
     if include_usage {
