@@ -11,6 +11,7 @@ mod errors;
 mod front_doors;
 mod lifecycle;
 mod logs;
+mod mock_extras;
 mod mock_provider;
 mod observe;
 mod provider_kinds;
