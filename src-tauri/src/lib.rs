@@ -12,13 +12,12 @@
 //! - [`commands`]: what the window's page calls, one delegation each; [`settings`]: preferences;
 //! - [`options`]: the command line (`--config`, `--port`, `--hidden`).
 //!
-//! There is no health subscription in the gateway yet, so a small task polls `Gateway::health()`
-//! every [`POLL`] and right after each start or stop, and pushes changes to the tray, the window
-//! (event `status`) and the notifier.
+//! One task follows the gateway: it wakes on each start or stop, on the gateway's health
+//! subscription (`Gateway::subscribe_health`), and every [`POLL`] as a fallback, reads
+//! `Gateway::health()`, and pushes changes to the tray, the window (event `status`) and the notifier.
 //!
-//! GAP (issue 3): upstream secrets in the OS keychain belong to the gateway's secret store, which
-//! does not exist yet. The shell stores no secrets and offers no keychain command until then; the
-//! config file's `api_key = { env = … }` is the way to pass keys today.
+//! Secrets: upstream keys live in the gateway's own secret store (OS keychain, else a user-only
+//! file), which the dashboard writes to over the admin API. The shell stores no secrets itself.
 
 pub mod commands;
 pub mod error;
@@ -40,8 +39,8 @@ use crate::service::{ConfigSource, GatewayService};
 use crate::tray::{Action, Tray};
 use crate::window::{CloseAction, ExitDecision};
 
-/// How often the gateway's health is read while nothing else happens.
-pub const POLL: Duration = Duration::from_secs(2);
+/// How often the gateway's health is read when nothing else wakes the watcher.
+pub const POLL: Duration = Duration::from_secs(3);
 
 /// The event the window's page listens to; its payload is a [`model::Status`].
 pub const STATUS_EVENT: &str = "status";
@@ -210,6 +209,8 @@ async fn watch<R: Runtime>(app: AppHandle<R>) {
     let mut shown = None;
     let mut providers: Vec<ProviderHealth> = Vec::new();
     loop {
+        // Subscribed before reading, so a change in between still wakes the next wait.
+        let mut health = service.health_updates();
         let status = service.status();
         if shown.as_ref() != Some(&status) {
             tray::apply_if_present(&app, &status);
@@ -228,8 +229,19 @@ async fn watch<R: Runtime>(app: AppHandle<R>) {
             }
             shown = Some(status);
         }
+        let health_changed = async {
+            let moved = match health.as_mut() {
+                Some(rx) => rx.changed().await.is_ok(),
+                None => false,
+            };
+            if !moved {
+                // Stopped (or the gateway went away): only the other wake-ups count.
+                std::future::pending::<()>().await;
+            }
+        };
         tokio::select! {
             () = service.changed() => {}
+            () = health_changed => {}
             () = tokio::time::sleep(POLL) => {}
         }
     }

@@ -15,8 +15,8 @@ use std::sync::{Mutex, MutexGuard};
 
 use switchboard_gateway::config::{Config, Env};
 use switchboard_gateway::server::display_host;
-use switchboard_gateway::Gateway;
-use tokio::sync::Notify;
+use switchboard_gateway::{Gateway, Options};
+use tokio::sync::{watch, Notify};
 
 use crate::error::DesktopError;
 use crate::model::{providers_from_health, Status};
@@ -38,6 +38,13 @@ impl ConfigSource {
             let p = dirs::config_dir()?.join("switchboard").join("config.toml");
             p.exists().then_some(p)
         })
+    }
+
+    /// Where the gateway watches for edits and writes changes made in the dashboard: the file in use,
+    /// or the default location when there is none yet (as `switchboard serve` does).
+    pub fn write_path(&self) -> Option<PathBuf> {
+        self.file()
+            .or_else(|| dirs::config_dir().map(|d| d.join("switchboard").join("config.toml")))
     }
 
     /// Reads and validates the config; with no file, the defaults (mock provider on).
@@ -116,7 +123,15 @@ impl GatewayService {
         }
         self.touch();
         let result = match config {
-            Ok(config) => Gateway::start(config).await.map_err(DesktopError::from),
+            Ok(config) => {
+                let options = Options {
+                    config_path: self.source.write_path(),
+                    env: Env::from_process(),
+                };
+                Gateway::start_with(config, options)
+                    .await
+                    .map_err(DesktopError::from)
+            }
             Err(e) => Err(e),
         };
         let outcome = {
@@ -166,6 +181,11 @@ impl GatewayService {
         } else {
             self.start().await
         }
+    }
+
+    /// A receiver that moves when a provider of the running gateway changes state.
+    pub fn health_updates(&self) -> Option<watch::Receiver<u64>> {
+        self.lock().gateway.as_ref().map(Gateway::subscribe_health)
     }
 
     /// A snapshot for the tray and the window.
