@@ -240,7 +240,8 @@ def main():
     xvfb = subprocess.Popen(["Xvfb", "-displayfd", "1", "-screen", "0", "1280x900x24", "-nolisten", "tcp"],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     disp = ":" + xvfb.stdout.readline().decode().strip()
-    env = dict(os.environ, DISPLAY=disp, XDG_DATA_HOME=os.path.join(tmp, "data"),
+    # HOME too: the autostart entry goes to $HOME/.config/autostart whatever XDG_CONFIG_HOME says.
+    env = dict(os.environ, DISPLAY=disp, HOME=os.path.join(tmp, "home"), XDG_DATA_HOME=os.path.join(tmp, "data"),
                XDG_CONFIG_HOME=os.path.join(tmp, "config"), XDG_CACHE_HOME=os.path.join(tmp, "cache"),
                RUST_LOG="info",
                # WebKit takes navigator.language from LANG; the bare "C" locale of CI machines makes it "C",
@@ -260,8 +261,7 @@ def main():
         wait(lambda: port_open(td) and port_open(native), 20)
         wd.start(binary, ["--config", config])
         check("the gateway starts with the app", wait(lambda: port_open(gw), 30))
-        check("the window shows the dashboard", wait(lambda: wd.url().startswith(f"http://127.0.0.1:{gw}/ui/"), 20),
-              wd.url())
+        check("the window shows the dashboard", wait(lambda: wd.url().startswith(f"http://127.0.0.1:{gw}/ui/"), 20))
         shown = wait(lambda: wd.text("[data-testid=base-url], #base-url"), 20)
         check("the page renders the base URL", shown == base, repr(shown))
         print("  screenshot:", wd.screenshot("desktop-dashboard.png"))
@@ -272,9 +272,11 @@ def main():
         if "data-testid" in wd.call("POST", "/execute/sync", {"script": "return document.body.innerHTML", "args": []}):
             # The dashboard's Logs page, in the window, lists the request.
             wd.call("POST", "/url", {"url": f"http://127.0.0.1:{gw}/ui/logs"})
+            body_text = lambda: wd.call("POST", "/execute/sync", {"script": "return document.body.innerText", "args": []})
             check("the request shows up in the window (dashboard Logs)",
-                  wait(lambda: "/v1/chat/completions" in wd.text("body"), 30, 1))
+                  wait(lambda: "/v1/chat/completions" in body_text(), 30, 1))
             print("  screenshot:", wd.screenshot("desktop-logs.png"))
+            wd.call("POST", "/url", {"url": f"http://127.0.0.1:{gw}/ui/"})
         else:
             print("  (the dashboard is not built into this gateway: the status page has no request list)")
 
@@ -295,10 +297,24 @@ def main():
         check("tray shows stopped", wait(lambda: "Start gateway" in tray.items() and "Stopped" in tray.items(), 10),
               list(tray.items()))
         check("tray icon: stopped", wait(lambda: icon_state(tray.icon_pixels()) == "stopped", 10))
-        check("the window switches to the shell page", wait(lambda: wd.url().startswith("tauri://"), 15), wd.url())
+        check("the window switches to the shell page", wait(lambda: wd.url().startswith("tauri://"), 25))
         check("the shell page says stopped", wait(lambda: wd.text("#state") == "Stopped", 10))
         check("the shell page shows the base URL", wait(lambda: wd.text("#base-url") == base, 10))
         print("  screenshot:", wd.screenshot("desktop-stopped.png"))
+
+        autostart_dir = os.path.join(env["HOME"], ".config", "autostart")
+        entries = lambda: [open(os.path.join(autostart_dir, n)).read() for n in os.listdir(autostart_dir)] \
+            if os.path.isdir(autostart_dir) else []
+        check("start at login is off by default", not entries())
+        wd.click("#settings-button")
+        check("settings show start at login unchecked",
+              wait(lambda: wd.call("GET", f"/element/{wd.find('#set-login')}/selected") is False, 5))
+        wd.click("#set-login")
+        check("turning start at login on writes an autostart entry that starts hidden",
+              wait(lambda: any("--hidden" in e for e in entries()), 10), entries())
+        wd.click("#set-login")
+        check("turning it off removes the entry", wait(lambda: not entries(), 10), entries())
+        wd.click("#settings-button")
 
         wd.click("#toggle")
         check("Start in the window opens the port", wait(lambda: port_open(gw), 20))
@@ -328,6 +344,10 @@ def main():
               wait(lambda: any(n == "WebKitWebProcess" for _, n in app_processes(binary)[1]), 20))
         time.sleep(4)
         print("  memory with the window reopened (MB):", memory(binary))
+        first = app_processes(binary)[0]
+        second = subprocess.run([binary, "--config", config], env=env, capture_output=True, timeout=30)
+        check("a second launch hands over to the running app and exits",
+              second.returncode == 0 and app_processes(binary)[0] == first, second.returncode)
 
         tray.click("Quit Switchboard")
         check("tray Quit ends the app", wait(lambda: not app_processes(binary)[0], 30))
