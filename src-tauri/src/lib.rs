@@ -165,7 +165,11 @@ fn perform<R: Runtime>(app: &AppHandle<R>, action: Action) {
         Action::Toggle => {
             let app = app.clone();
             tauri::async_runtime::spawn(async move {
-                let _ = app.state::<GatewayService>().toggle().await;
+                let service = app.state::<GatewayService>();
+                if service.status().running {
+                    window::leave_dashboard(&app);
+                }
+                let _ = service.toggle().await;
             });
         }
         Action::CopyBaseUrl => {
@@ -183,6 +187,7 @@ fn quit<R: Runtime>(app: &AppHandle<R>) {
     app.state::<AppFlags>()
         .quitting
         .store(true, Ordering::SeqCst);
+    window::leave_dashboard(app);
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let _ = app.state::<GatewayService>().stop().await;

@@ -114,6 +114,20 @@ pub fn on_close_requested(quitting: bool) -> CloseAction {
     }
 }
 
+/// Moves an open window off the dashboard (to the shell page) before the gateway stops: the
+/// dashboard's live streams would otherwise hold the shutdown for its whole grace period.
+pub fn leave_dashboard<R: Runtime>(app: &AppHandle<R>) {
+    let Some(window) = app.get_webview_window(MAIN) else {
+        return;
+    };
+    let Ok(current) = window.url() else { return };
+    if let Some(url) = navigation(&current, &Page::Shell) {
+        if let Err(e) = window.navigate(url) {
+            tracing::warn!("could not switch the window's page: {e}");
+        }
+    }
+}
+
 /// Shows the window, building it if it was closed (or never opened).
 pub fn open<R: Runtime>(app: &AppHandle<R>) -> Result<WebviewWindow<R>, DesktopError> {
     let status = app.state::<GatewayService>().status();
