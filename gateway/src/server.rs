@@ -244,13 +244,14 @@ async fn front_door(State(state): State<Arc<AppState>>, request: Request, next: 
                 .any(|h| h == "*" || *h == name || h.eq_ignore_ascii_case(host));
         (!allowed).then_some(name)
     });
-    let id = format!("req_{:016x}{:08x}", fastrand::u64(..), fastrand::u32(..));
+    let started_at = unix_millis();
+    let id = crate::observe::new_request_id(started_at);
     // Model API requests get a record in the request log; the dashboard's own calls do not.
     let recorded = uri.path().starts_with("/v1/") || uri.path() == "/rerank";
     let ctx = recorded.then(|| {
         let record = crate::observe::RequestRecord {
             id: id.clone(),
-            started_at: unix_millis(),
+            started_at,
             client: crate::observe::client::identify(request.headers()),
             method: method.to_string(),
             endpoint: uri.path().to_owned(),

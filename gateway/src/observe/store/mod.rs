@@ -376,7 +376,7 @@ impl SqliteStore {
                 let has_bodies = r.request_body.is_some() || r.response_body.is_some();
                 let generated;
                 let id = if r.id.is_empty() {
-                    generated = format!("req_{:016x}{:08x}", fastrand::u64(..), fastrand::u32(..));
+                    generated = super::new_request_id(r.started_at);
                     &generated
                 } else {
                     &r.id

@@ -9,7 +9,7 @@
 
 use std::time::Instant;
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 
 use super::{lock, now_ms, sql_u64, SqliteStore, StoreError};
 
@@ -63,16 +63,15 @@ impl SqliteStore {
             }
         }
         if let Some(max) = settings.max_rows {
-            // Everything at or below the newest row that falls outside the limit goes.
-            let cut: Option<i64> = w
-                .conn
-                .query_row(
-                    "SELECT seq FROM requests ORDER BY seq DESC LIMIT 1 OFFSET ?1",
-                    [sql_u64(max)],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if let Some(cut) = cut {
+            // Everything at or below the newest `seq` minus the limit goes. A new row's `seq` is the
+            // largest one plus one, so this keeps at most `max` rows (exactly `max` unless the age
+            // pass left gaps), and it costs one B-tree lookup where counting the kept rows would
+            // read them all.
+            let newest: Option<i64> =
+                w.conn
+                    .query_row("SELECT max(seq) FROM requests", [], |r| r.get(0))?;
+            let cut = newest.map(|n| n.saturating_sub(sql_u64(max)));
+            if let Some(cut) = cut.filter(|&c| c > 0) {
                 loop {
                     let n = w.conn.execute(
                         "DELETE FROM requests WHERE seq IN

@@ -430,11 +430,15 @@ fn kill_9_mid_write_never_corrupts_the_log() {
 fn insert_rate_for_batches_of_512() {
     let (store, _dir) = open("rate", StoreSettings::default());
     let now = now_ms();
-    let batches = 100;
+    // Enough rows to go past the default 100,000-row limit, so retention runs as in a long day.
+    let batches = 400;
     let data: Vec<Vec<RequestRecord>> = (0..batches)
         .map(|b| {
             (0..512)
-                .map(|i| rec(&format!("r{b}_{i}"), now + b * 512 + i))
+                .map(|i| {
+                    let at = now + (b * 512 + i) / 16;
+                    rec(&crate::observe::new_request_id(at), at)
+                })
                 .collect()
         })
         .collect();

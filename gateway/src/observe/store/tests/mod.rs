@@ -113,6 +113,70 @@ fn open_creates_a_private_wal_database_with_the_current_schema() {
 }
 
 #[test]
+fn an_older_log_is_migrated_in_place_and_keeps_its_rows() {
+    let (store, dir) = open("migrate", no_retention());
+    insert(&store, &[rec("kept", 1_000)]);
+    drop(store);
+    // Put the file back to how version 2 left it: the provider and status indexes, user_version 2.
+    {
+        let conn =
+            rusqlite::Connection::open(dir.join(FILE_NAME)).unwrap_or_else(|e| panic!("{e}"));
+        conn.execute_batch(
+            "CREATE INDEX requests_provider ON requests (provider, started_at);
+             CREATE INDEX requests_status ON requests (status, started_at);
+             PRAGMA user_version = 2;",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let store = SqliteStore::open(&dir, no_retention()).unwrap_or_else(|e| panic!("reopen: {e}"));
+    let conn = lock(&store.writer);
+    let version: i64 = conn
+        .conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(version, schema::VERSION);
+    let indexes: Vec<String> = conn
+        .conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(indexes, vec!["requests_started".to_string()]);
+    drop(conn);
+    assert_eq!(
+        all_ids(&store, &Filter::default()),
+        vec!["kept".to_string()]
+    );
+}
+
+#[test]
+fn request_ids_sort_by_time() {
+    let ids: Vec<String> = [
+        1_700_000_000_000i64,
+        1_700_000_000_001,
+        1_700_000_000_001,
+        1_800_000_000_000,
+    ]
+    .iter()
+    .map(|&t| crate::observe::new_request_id(t))
+    .collect();
+    for id in &ids {
+        assert_eq!(id.len(), 26, "{id}");
+        assert!(
+            id.starts_with("req_") && id[4..].bytes().all(|b| b.is_ascii_hexdigit()),
+            "{id}"
+        );
+    }
+    assert!(
+        ids[0] < ids[1] && ids[0] < ids[2] && ids[2] < ids[3],
+        "{ids:?}"
+    );
+    assert_ne!(
+        ids[1], ids[2],
+        "the random part tells apart ids of the same millisecond"
+    );
+}
+
+#[test]
 fn a_log_from_a_newer_build_is_refused_and_a_broken_file_is_moved_aside() {
     let dir = temp_dir("versions");
     let path = dir.join(FILE_NAME);
