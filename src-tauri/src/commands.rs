@@ -19,9 +19,10 @@ pub async fn gateway_start(service: State<'_, GatewayService>) -> Result<Status,
     service.start().await
 }
 
+/// Also called by the dashboard in the window, which the stop navigates away from.
 #[tauri::command]
-pub async fn gateway_stop(service: State<'_, GatewayService>) -> Result<Status, DesktopError> {
-    service.stop().await
+pub async fn gateway_stop<R: Runtime>(app: AppHandle<R>) -> Result<Status, DesktopError> {
+    crate::stop_gateway(&app).await
 }
 
 #[tauri::command]

@@ -61,6 +61,7 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, source: ConfigSource) -> Bui
         .plugin(tauri_plugin_store::Builder::new().build())
         .manage(GatewayService::new(source))
         .manage(AppFlags::default())
+        .manage(window::DashboardGrants::default())
         .invoke_handler(tauri::generate_handler![
             commands::gateway_status,
             commands::gateway_start,
@@ -165,11 +166,11 @@ fn perform<R: Runtime>(app: &AppHandle<R>, action: Action) {
         Action::Toggle => {
             let app = app.clone();
             tauri::async_runtime::spawn(async move {
-                let service = app.state::<GatewayService>();
-                if service.status().running {
-                    window::leave_dashboard(&app);
+                if app.state::<GatewayService>().status().running {
+                    let _ = stop_gateway(&app).await;
+                } else {
+                    let _ = app.state::<GatewayService>().start().await;
                 }
-                let _ = service.toggle().await;
             });
         }
         Action::CopyBaseUrl => {
@@ -180,6 +181,13 @@ fn perform<R: Runtime>(app: &AppHandle<R>, action: Action) {
         Action::OpenDashboard => open_window(app),
         Action::Quit => quit(app),
     }
+}
+
+/// Stops the gateway, moving the window off the dashboard first: its live streams would otherwise
+/// hold the shutdown for the whole grace period.
+pub async fn stop_gateway<R: Runtime>(app: &AppHandle<R>) -> Result<model::Status, DesktopError> {
+    window::leave_dashboard(app);
+    app.state::<GatewayService>().stop().await
 }
 
 /// Stops the gateway (bounded by its grace period), then ends the app.

@@ -7,9 +7,16 @@
 //! While the gateway runs, the window shows the dashboard the gateway serves at `/ui/`, as the top
 //! page (the gateway forbids framing it). While it is stopped (or failed to start), the window shows
 //! the bundled shell page (`shell/index.html`): the state, the start error, Start, and the shell's
-//! settings. The window follows start and stop by navigating between the two. Only the shell page
-//! can call the app's commands; the dashboard talks HTTP to the gateway, as in a browser.
+//! settings. The window follows start and stop by navigating between the two. The shell page can
+//! call all the app's commands; the dashboard talks HTTP to the gateway, as in a browser, and may call
+//! two commands (status and stop, so the window can stop the gateway while it shows the dashboard),
+//! granted at run time for the dashboard's exact origin: no other page the window might show gets
+//! any.
 
+use std::collections::HashSet;
+use std::sync::Mutex;
+
+use tauri::ipc::CapabilityBuilder;
 use tauri::{AppHandle, Manager, Runtime, Url, WebviewUrl, WebviewWindow, WebviewWindowBuilder};
 
 use crate::error::DesktopError;
@@ -62,6 +69,46 @@ fn same_origin(a: &Url, b: &Url) -> bool {
         && a.port_or_known_default() == b.port_or_known_default()
 }
 
+/// The commands the dashboard may call in the window.
+pub const DASHBOARD_PERMISSIONS: [&str; 2] = ["allow-gateway-status", "allow-gateway-stop"];
+
+/// The remote-URL pattern that matches the pages of `url`'s origin and nothing else.
+pub fn origin_pattern(url: &Url) -> Option<String> {
+    let host = url.host_str()?;
+    let port = url.port_or_known_default()?;
+    Some(format!("{}://{host}:{port}/*", url.scheme()))
+}
+
+/// The dashboard origins granted so far (a capability is added once per origin).
+#[derive(Default)]
+pub struct DashboardGrants(Mutex<HashSet<String>>);
+
+/// Lets the dashboard at `url` call [`DASHBOARD_PERMISSIONS`] in the main window.
+pub fn grant_dashboard<R: Runtime>(app: &AppHandle<R>, url: &Url) {
+    let Some(pattern) = origin_pattern(url) else {
+        return;
+    };
+    let Some(grants) = app.try_state::<DashboardGrants>() else {
+        return;
+    };
+    let mut granted = grants.0.lock().unwrap_or_else(|p| p.into_inner());
+    if granted.contains(&pattern) {
+        return;
+    }
+    let mut capability = CapabilityBuilder::new(format!("dashboard-{}", granted.len()))
+        .remote(pattern.clone())
+        .window(MAIN);
+    for permission in DASHBOARD_PERMISSIONS {
+        capability = capability.permission(permission);
+    }
+    match app.add_capability(capability) {
+        Ok(()) => {
+            granted.insert(pattern);
+        }
+        Err(e) => tracing::warn!("the dashboard cannot reach the app's commands: {e}"),
+    }
+}
+
 /// Points an open window at the page `status` calls for.
 pub fn follow<R: Runtime>(app: &AppHandle<R>, status: &Status) {
     let Some(window) = app.get_webview_window(MAIN) else {
@@ -69,6 +116,9 @@ pub fn follow<R: Runtime>(app: &AppHandle<R>, status: &Status) {
     };
     let Ok(current) = window.url() else { return };
     if let Some(url) = navigation(&current, &page_for(status)) {
+        if let Page::Dashboard(dashboard) = &page_for(status) {
+            grant_dashboard(app, dashboard);
+        }
         if let Err(e) = window.navigate(url) {
             tracing::warn!("could not switch the window's page: {e}");
         }
@@ -138,7 +188,10 @@ pub fn open<R: Runtime>(app: &AppHandle<R>) -> Result<WebviewWindow<R>, DesktopE
         }
         None => {
             let url = match page_for(&status) {
-                Page::Dashboard(url) => WebviewUrl::External(url),
+                Page::Dashboard(url) => {
+                    grant_dashboard(app, &url);
+                    WebviewUrl::External(url)
+                }
                 Page::Shell | Page::Unchanged => WebviewUrl::App("index.html".into()),
             };
             WebviewWindowBuilder::new(app, MAIN, url)
@@ -211,6 +264,22 @@ mod tests {
         assert_eq!(
             navigation(&logs, &Page::Dashboard(moved.clone())),
             Some(moved)
+        );
+    }
+
+    #[test]
+    fn the_dashboard_grant_covers_its_own_origin_only() {
+        assert_eq!(
+            origin_pattern(&url("http://127.0.0.1:4242/ui/logs")).as_deref(),
+            Some("http://127.0.0.1:4242/*")
+        );
+        assert_eq!(
+            origin_pattern(&url("http://[::1]:5000/ui/")).as_deref(),
+            Some("http://[::1]:5000/*")
+        );
+        assert_eq!(
+            origin_pattern(&url("http://localhost/ui/")).as_deref(),
+            Some("http://localhost:80/*")
         );
     }
 

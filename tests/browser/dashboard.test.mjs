@@ -311,6 +311,12 @@ test("the keyboard alone moves between pages and through the controls", async ()
   }
 });
 
+test("in a browser there is no Stop button (only the desktop window can stop the gateway)", async () => {
+  await go("overview");
+  await page.locator('[data-testid="theme-toggle"]').waitFor();
+  assert.equal(await page.locator('[data-testid="stop-gateway"]').count(), 0);
+});
+
 test("the light theme renders and sticks", async () => {
   const theme = () => page.evaluate(() => document.documentElement.dataset.theme);
   const toggleTo = async (want) => {

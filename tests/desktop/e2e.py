@@ -244,9 +244,9 @@ def main():
     env = dict(os.environ, DISPLAY=disp, HOME=os.path.join(tmp, "home"), XDG_DATA_HOME=os.path.join(tmp, "data"),
                XDG_CONFIG_HOME=os.path.join(tmp, "config"), XDG_CACHE_HOME=os.path.join(tmp, "cache"),
                RUST_LOG="info",
-               # WebKit takes navigator.language from LANG; the bare "C" locale of CI machines makes it "C",
-               # an invalid tag that Intl.NumberFormat (the dashboard's charts) throws on.
-               LANG="en_US.UTF-8")
+               # The bare C locale of many CI machines and minimal sessions: WebKit turns it into the
+               # language tag "C", which Intl refuses; the dashboard must render anyway (ui/src/locale.ts).
+               LANG="C", LC_ALL="C")
     env.pop("WAYLAND_DISPLAY", None)
     monitor_log = open(os.path.join(tmp, "notifications.log"), "w")
     monitor = subprocess.Popen(["dbus-monitor", "--session", "interface='org.freedesktop.Notifications'"],
@@ -324,6 +324,17 @@ def main():
         check("Start in the window opens the port", wait(lambda: port_open(gw), 20))
         check("the window goes back to the dashboard", wait(lambda: wd.url().startswith(f"http://127.0.0.1:{gw}/ui/"), 15))
         check("tray follows a start made in the window", wait(lambda: "Stop gateway" in tray.items(), 10))
+
+        # Stop from the dashboard itself: the app grants its origin the stop command.
+        check("the dashboard in the window offers Stop",
+              wait(lambda: wd.text("[data-testid=stop-gateway]") == "Stop gateway", 15))
+        wd.click("[data-testid=stop-gateway]")
+        check("Stop in the dashboard closes the gateway's port", wait(lambda: not port_open(gw), 15))
+        check("the window leaves the dashboard for the shell page", wait(lambda: wd.url().startswith("tauri://"), 15))
+        check("tray follows a stop made in the window", wait(lambda: "Start gateway" in tray.items(), 10))
+        wd.click("#toggle")
+        check("Start in the window serves again", wait(lambda: port_open(gw), 20)
+              and wait(lambda: wd.url().startswith(f"http://127.0.0.1:{gw}/ui/"), 15))
 
         tray.click("Stop gateway")
         wait(lambda: not port_open(gw), 20)

@@ -4,8 +4,9 @@
 import { useEffect, useState } from "preact/hooks";
 import { hrefOf, navigate, onLinkClick, useLocation, type Page } from "./router";
 import { SharedProvider, useShared } from "./state";
-import { CopyButton, Field, Icon, Kbd, Modal, Toasts, val } from "./components/ui";
+import { CopyButton, Field, Icon, Kbd, Modal, Toasts, toast, val } from "./components/ui";
 import { ApiError, setAdminToken } from "./api";
+import { commandError, desktopBridge, stopGateway } from "./desktop";
 import { Overview } from "./pages/overview";
 import { Providers } from "./pages/providers";
 import { Routes } from "./pages/routes";
@@ -83,10 +84,32 @@ function TopBar() {
         <code data-testid="base-url">{baseUrl}</code>
         <CopyButton text={baseUrl} testid="copy-base-url" />
       </div>
+      <StopButton />
       <button type="button" class="btn btn-ghost btn-icon" onClick={() => setTheme(theme === "dark" ? "light" : "dark")} aria-label={`Switch to ${theme === "dark" ? "light" : "dark"} theme`} data-testid="theme-toggle">
         <Icon name={theme === "dark" ? "sun" : "moon"} />
       </button>
     </header>
+  );
+}
+
+/** Stop, in the desktop app's window only (see desktop.ts). */
+function StopButton() {
+  const [stopping, setStopping] = useState(false);
+  const bridge = desktopBridge();
+  if (!bridge) return null;
+  const stop = async () => {
+    setStopping(true);
+    try {
+      await stopGateway(bridge);
+    } catch (e) {
+      toast(`could not stop the gateway: ${commandError(e)}`, "error");
+      setStopping(false);
+    }
+  };
+  return (
+    <button type="button" class="btn btn-sm" onClick={stop} disabled={stopping} data-testid="stop-gateway" title="Stop the gateway (Start it again from the window or the tray)">
+      {stopping ? "Stopping…" : "Stop gateway"}
+    </button>
   );
 }
 

@@ -1,4 +1,6 @@
 // Entry point: mounts the dashboard. The theme is applied before the first paint to avoid a flash.
+// ./locale comes first: it must fix navigator.language before uPlot's module reads it.
+import "./locale";
 import { render } from "preact";
 import { App } from "./app";
 import "./styles.css";
