@@ -3,14 +3,12 @@
 //! bundled shell page may call every command; the dashboard served by the gateway may read the status
 //! and stop the gateway, nothing else, and only from its own origin; other pages get nothing.
 
-use std::net::{TcpListener, TcpStream};
+mod common;
 
+use common::{invoke, Scratch, SHELL_PAGE};
 use serde_json::{json, Value};
-use switchboard_desktop::service::ConfigSource;
 use switchboard_desktop::window;
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{mock_builder, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
+use tauri::test::mock_builder;
 use tauri::{Url, WebviewWindowBuilder};
 
 fn invoke_from<W: AsRef<tauri::Webview<tauri::test::MockRuntime>>>(
@@ -18,19 +16,7 @@ fn invoke_from<W: AsRef<tauri::Webview<tauri::test::MockRuntime>>>(
     page: &str,
     cmd: &str,
 ) -> Result<Value, Value> {
-    tauri::test::get_ipc_response(
-        webview,
-        InvokeRequest {
-            cmd: cmd.into(),
-            callback: CallbackFn(0),
-            error: CallbackFn(1),
-            url: page.parse().unwrap_or_else(|e| panic!("{e}")),
-            body: InvokeBody::Json(json!({})),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        },
-    )
-    .map(|r| r.deserialize::<Value>().unwrap_or_else(|e| panic!("{e}")))
+    invoke(webview, page, cmd, json!({}))
 }
 
 fn refused(result: &Result<Value, Value>) -> bool {
@@ -39,29 +25,16 @@ fn refused(result: &Result<Value, Value>) -> bool {
 
 #[test]
 fn the_dashboard_may_stop_the_gateway_and_nothing_else_may_reach_the_commands() {
-    let data = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    std::env::set_var("XDG_DATA_HOME", data.path());
-    std::env::set_var("XDG_CONFIG_HOME", data.path());
-    let config = data.path().join("config.toml");
-    std::fs::write(&config, "[mock]\nenabled = true\n").unwrap_or_else(|e| panic!("{e}"));
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
+    let scratch = Scratch::new();
+    let port = scratch.port;
+    let app = switchboard_desktop::app_builder(mock_builder(), scratch.source())
+        .build(tauri::generate_context!("tauri.conf.json", test = true))
         .unwrap_or_else(|e| panic!("{e}"));
-    let app = switchboard_desktop::app_builder(
-        mock_builder(),
-        ConfigSource {
-            path: Some(config),
-            port: Some(port),
-        },
-    )
-    .build(tauri::generate_context!("tauri.conf.json", test = true))
-    .unwrap_or_else(|e| panic!("{e}"));
     let webview = WebviewWindowBuilder::new(&app, window::MAIN, Default::default())
         .build()
         .unwrap_or_else(|e| panic!("{e}"));
 
-    let shell = "tauri://localhost/index.html";
+    let shell = SHELL_PAGE;
     let dashboard = format!("http://127.0.0.1:{port}/ui/logs");
     let status = invoke_from(&webview, shell, "gateway_start").unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(status["running"], true);
@@ -93,12 +66,12 @@ fn the_dashboard_may_stop_the_gateway_and_nothing_else_may_reach_the_commands() 
         let result = invoke_from(&webview, &other, "gateway_stop");
         assert!(refused(&result), "gateway_stop from {other}: {result:?}");
     }
-    assert!(TcpStream::connect(("127.0.0.1", port)).is_ok());
+    assert!(scratch.port_open());
 
     let status =
         invoke_from(&webview, &dashboard, "gateway_stop").unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(status["running"], false);
-    assert!(TcpStream::connect(("127.0.0.1", port)).is_err());
+    assert!(!scratch.port_open());
 
     // The shell page keeps every command.
     let settings = invoke_from(&webview, shell, "get_settings").unwrap_or_else(|e| panic!("{e}"));

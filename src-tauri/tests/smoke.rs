@@ -2,13 +2,13 @@
 //! the real app, start and stop a real gateway through IPC, and the settings round-trip through the
 //! store. The tray and the window need GTK; the Xvfb end-to-end test (tests/desktop/) covers them.
 
-use std::net::{TcpListener, TcpStream};
+mod common;
 
+use std::net::TcpListener;
+
+use common::{Scratch, SHELL_PAGE};
 use serde_json::{json, Value};
-use switchboard_desktop::service::ConfigSource;
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{mock_builder, mock_context, noop_assets, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
+use tauri::test::{mock_builder, mock_context, noop_assets};
 use tauri::WebviewWindowBuilder;
 
 fn invoke<W: AsRef<tauri::Webview<tauri::test::MockRuntime>>>(
@@ -16,49 +16,16 @@ fn invoke<W: AsRef<tauri::Webview<tauri::test::MockRuntime>>>(
     cmd: &str,
     args: Value,
 ) -> Result<Value, Value> {
-    tauri::test::get_ipc_response(
-        webview,
-        InvokeRequest {
-            cmd: cmd.into(),
-            callback: CallbackFn(0),
-            error: CallbackFn(1),
-            url: "tauri://localhost"
-                .parse()
-                .unwrap_or_else(|e| panic!("{e}")),
-            body: InvokeBody::Json(args),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        },
-    )
-    .map(|r| r.deserialize::<Value>().unwrap_or_else(|e| panic!("{e}")))
-}
-
-fn port_open(port: u16) -> bool {
-    TcpStream::connect(("127.0.0.1", port)).is_ok()
+    common::invoke(webview, SHELL_PAGE, cmd, args)
 }
 
 #[test]
 fn commands_start_and_stop_the_gateway_and_keep_settings() {
-    let data = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    // The store writes under the platform data directory: keep it out of the user's.
-    std::env::set_var("XDG_DATA_HOME", data.path());
-    std::env::set_var("XDG_CONFIG_HOME", data.path());
-    let config = data.path().join("config.toml");
-    std::fs::write(&config, "[mock]\nenabled = true\n").unwrap_or_else(|e| panic!("{e}"));
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
+    let scratch = Scratch::new();
+    let port = scratch.port;
+    let app = switchboard_desktop::app_builder(mock_builder(), scratch.source())
+        .build(mock_context(noop_assets()))
         .unwrap_or_else(|e| panic!("{e}"));
-
-    let app = switchboard_desktop::app_builder(
-        mock_builder(),
-        ConfigSource {
-            path: Some(config),
-            port: Some(port),
-        },
-    )
-    .build(mock_context(noop_assets()))
-    .unwrap_or_else(|e| panic!("{e}"));
     let webview = WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()
         .unwrap_or_else(|e| panic!("{e}"));
@@ -66,16 +33,22 @@ fn commands_start_and_stop_the_gateway_and_keep_settings() {
     let status = invoke(&webview, "gateway_status", json!({})).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(status["running"], false);
     assert_eq!(status["base_url"], format!("http://127.0.0.1:{port}/v1"));
-    assert!(!port_open(port));
+    assert!(!scratch.port_open());
 
     let status = invoke(&webview, "gateway_start", json!({})).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(status["running"], true);
     assert_eq!(status["providers"][0]["id"], "mock");
-    assert!(port_open(port), "the gateway listens after gateway_start");
+    assert!(
+        scratch.port_open(),
+        "the gateway listens after gateway_start"
+    );
 
     let status = invoke(&webview, "gateway_stop", json!({})).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(status["running"], false);
-    assert!(!port_open(port), "the port is closed after gateway_stop");
+    assert!(
+        !scratch.port_open(),
+        "the port is closed after gateway_stop"
+    );
 
     // A taken port is an error the page can branch on, and the app keeps going.
     let taken = TcpListener::bind(("127.0.0.1", port)).unwrap_or_else(|e| panic!("{e}"));
@@ -108,7 +81,12 @@ fn commands_start_and_stop_the_gateway_and_keep_settings() {
     // The mock context's identifier names the app data directory.
     let identifier = app.config().identifier.clone();
     assert!(
-        data.path().join(identifier).join("settings.json").exists(),
+        scratch
+            .dir
+            .path()
+            .join(identifier)
+            .join("settings.json")
+            .exists(),
         "the store file lands in the app data directory"
     );
 
