@@ -18,20 +18,14 @@ impl Usage {
     /// input at the start and output at the end).
     fn absorb(&mut self, usage: &Value) {
         let get = |k: &str| usage.get(k).and_then(Value::as_u64);
-        let input = get("prompt_tokens").or_else(|| {
-            let base = get("input_tokens")?;
-            Some(
-                base + get("cache_read_input_tokens").unwrap_or(0)
-                    + get("cache_creation_input_tokens").unwrap_or(0),
-            )
+        self.absorb_numbers(&UsageNumbers {
+            prompt_tokens: get("prompt_tokens"),
+            input_tokens: get("input_tokens"),
+            cache_read_input_tokens: get("cache_read_input_tokens"),
+            cache_creation_input_tokens: get("cache_creation_input_tokens"),
+            completion_tokens: get("completion_tokens"),
+            output_tokens: get("output_tokens"),
         });
-        let output = get("completion_tokens").or_else(|| get("output_tokens"));
-        if let Some(i) = input {
-            self.input = Some(self.input.map_or(i, |x| x.max(i)));
-        }
-        if let Some(o) = output {
-            self.output = Some(self.output.map_or(o, |x| x.max(o)));
-        }
     }
 
     /// Finds usage in one JSON document: top level, or nested in `message` / `response`.
@@ -47,13 +41,90 @@ impl Usage {
     }
 }
 
-/// The `data:` payloads of an event stream that parse as JSON.
-fn events(text: &str) -> impl Iterator<Item = Value> + '_ {
+/// The usage numbers of the three shapes, read straight from the bytes: serde skips everything else
+/// without building it, which makes this several times cheaper than a whole `Value` (the writer runs
+/// on the gateway's core). Anything unexpected (a non-object `usage`, fractional numbers) fails here
+/// and is read the general way.
+#[derive(serde::Deserialize)]
+struct UsageNumbers {
+    prompt_tokens: Option<u64>,
+    input_tokens: Option<u64>,
+    cache_read_input_tokens: Option<u64>,
+    cache_creation_input_tokens: Option<u64>,
+    completion_tokens: Option<u64>,
+    output_tokens: Option<u64>,
+}
+
+#[derive(serde::Deserialize)]
+struct Nested {
+    usage: Option<UsageNumbers>,
+}
+
+#[derive(serde::Deserialize)]
+struct UsageOnly {
+    usage: Option<UsageNumbers>,
+    message: Option<Nested>,
+    response: Option<Nested>,
+}
+
+impl Usage {
+    fn absorb_numbers(&mut self, u: &UsageNumbers) {
+        let input = u.prompt_tokens.or_else(|| {
+            Some(
+                u.input_tokens?
+                    + u.cache_read_input_tokens.unwrap_or(0)
+                    + u.cache_creation_input_tokens.unwrap_or(0),
+            )
+        });
+        let output = u.completion_tokens.or(u.output_tokens);
+        if let Some(i) = input {
+            self.input = Some(self.input.map_or(i, |x| x.max(i)));
+        }
+        if let Some(o) = output {
+            self.output = Some(self.output.map_or(o, |x| x.max(o)));
+        }
+    }
+
+    /// Like [`Usage::scan`] on the parsed document; false when `json` needs the general way.
+    fn scan_fast(&mut self, json: &[u8]) -> bool {
+        let Ok(doc) = serde_json::from_slice::<UsageOnly>(json) else {
+            return false;
+        };
+        let nested = [doc.message, doc.response]
+            .into_iter()
+            .flatten()
+            .filter_map(|n| n.usage);
+        for u in doc.usage.into_iter().chain(nested) {
+            self.absorb_numbers(&u);
+        }
+        true
+    }
+}
+
+/// The `data:` payloads of an event stream that look like JSON objects.
+fn payloads(text: &str) -> impl Iterator<Item = &str> + '_ {
     text.lines()
         .filter_map(|l| l.strip_prefix("data:"))
         .map(str::trim)
         .filter(|d| d.starts_with('{'))
-        .filter_map(|d| serde_json::from_str(d).ok())
+}
+
+/// The `data:` payloads of an event stream that parse as JSON.
+fn events(text: &str) -> impl Iterator<Item = Value> + '_ {
+    payloads(text).filter_map(|d| serde_json::from_str(d).ok())
+}
+
+impl Usage {
+    /// Usage from every event of a stream.
+    fn scan_events(&mut self, text: &str) {
+        for d in payloads(text) {
+            if !self.scan_fast(d.as_bytes()) {
+                if let Ok(v) = serde_json::from_str::<Value>(d) {
+                    self.scan(&v);
+                }
+            }
+        }
+    }
 }
 
 /// The text a streamed answer carried (chat, completions, Anthropic and Responses deltas).
@@ -134,25 +205,25 @@ pub fn complete(finished: Finished) -> RequestRecord {
         response_tail,
     } = finished;
     let mut record = partial.record;
-    let sample = String::from_utf8_lossy(&response_sample);
     let mut usage = Usage::default();
     let mut produced = String::new();
     if record.stream {
-        for e in events(&sample) {
-            usage.scan(&e);
-        }
+        let sample = String::from_utf8_lossy(&response_sample);
+        usage.scan_events(&sample);
         if !response_tail.is_empty() {
-            for e in events(&String::from_utf8_lossy(&response_tail)) {
-                usage.scan(&e);
-            }
+            usage.scan_events(&String::from_utf8_lossy(&response_tail));
         }
         if usage.output.is_none() {
             produced = streamed_text(&sample);
         }
-    } else if let Ok(v) = serde_json::from_str::<Value>(&sample) {
-        usage.scan(&v);
-        if usage.output.is_none() {
-            produced = answer_text(&v);
+    } else if !usage.scan_fast(&response_sample) || usage.output.is_none() {
+        // No usage found the fast way: parse it all, for usage in an unusual form or the text to count.
+        usage = Usage::default();
+        if let Ok(v) = serde_json::from_slice::<Value>(&response_sample) {
+            usage.scan(&v);
+            if usage.output.is_none() {
+                produced = answer_text(&v);
+            }
         }
     }
     record.tokens_in = usage.input;
@@ -180,7 +251,7 @@ pub fn complete(finished: Finished) -> RequestRecord {
         record.request_body = partial.request_body.as_deref().map(|b| capped(b, cap));
         record.response_body = Some(if record.stream {
             // A stream is kept reassembled: the text it carried, not its framing.
-            let text = streamed_text(&sample);
+            let text = streamed_text(&String::from_utf8_lossy(&response_sample));
             capped(text.as_bytes(), cap)
         } else {
             capped(&response_sample, cap)
@@ -250,6 +321,45 @@ mod tests {
             (r.tokens_in, r.tokens_out, r.tokens_estimated),
             (Some(7), Some(9), false)
         );
+    }
+
+    #[test]
+    fn usage_in_every_json_shape_and_the_odd_ones_fall_back_to_the_general_reading() {
+        let cases = [
+            // Anthropic Messages: cache reads and writes count as input.
+            (
+                r#"{"type":"message","usage":{"input_tokens":5,"cache_read_input_tokens":2,"cache_creation_input_tokens":1,"output_tokens":4}}"#,
+                (Some(8), Some(4), false),
+            ),
+            // Responses: nested under `response`.
+            (
+                r#"{"type":"response.completed","response":{"usage":{"input_tokens":6,"output_tokens":2}}}"#,
+                (Some(6), Some(2), false),
+            ),
+            // A fractional count is not what the fast reader takes; the general one ignores it.
+            (
+                r#"{"choices":[],"usage":{"prompt_tokens":3.5,"completion_tokens":2}}"#,
+                (None, Some(2), false),
+            ),
+            // `usage` that is not an object: no numbers from it, the answer's text is counted.
+            (
+                r#"{"choices":[{"message":{"content":"hello there"}}],"usage":"n/a"}"#,
+                (None, Some(2), true),
+            ),
+            // `usage: null` and no usage at all: counted.
+            (
+                r#"{"choices":[{"message":{"content":"hello there"}}],"usage":null}"#,
+                (None, Some(2), true),
+            ),
+        ];
+        for (body, want) in cases {
+            let r = complete(finished(false, body, "", "{}"));
+            assert_eq!(
+                (r.tokens_in, r.tokens_out, r.tokens_estimated),
+                want,
+                "{body}"
+            );
+        }
     }
 
     #[test]
