@@ -110,13 +110,26 @@ impl AnthropicProvider {
     /// Refreshes the model list (`GET {root}/v1/models`) with the provider's own key; a pass-through
     /// provider without one asks unsigned.
     pub async fn refresh_models(&self) {
-        let url = format!("{}/models?limit=1000", self.api);
-        let shown = upstream::display_url(&format!("{}/models", self.api));
+        let url = format!("{}/models", self.api);
+        let shown = upstream::display_url(&url);
         let key = self.cfg.api_key.as_ref().map(|k| k.expose());
-        let signed = upstream::sign(&self.cfg, self.client.get(&url), key);
-        let request = self.versioned(signed, &HeaderMap::new(), false);
+        let no_headers = HeaderMap::new();
+        let page = |after: Option<&str>| {
+            let get = match reqwest::Url::parse(&url) {
+                Ok(mut u) => {
+                    u.query_pairs_mut().append_pair("limit", "1000");
+                    if let Some(after) = after {
+                        u.query_pairs_mut().append_pair("after_id", after);
+                    }
+                    self.client.get(u)
+                }
+                // Sending reports the bad URL as the provider's error.
+                Err(_) => self.client.get(&url),
+            };
+            self.versioned(upstream::sign(&self.cfg, get, key), &no_headers, false)
+        };
         self.models
-            .refresh(models::fetch(&self.cfg, request, &shown))
+            .refresh(models::fetch(&self.cfg, page, &shown))
             .await;
     }
 

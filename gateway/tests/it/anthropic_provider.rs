@@ -346,12 +346,7 @@ async fn models_are_discovered_and_responses_reach_anthropic_through_chat() {
     let gw = gateway(&config(&base, "")).await;
     let (status, v) = get_json(&format!("{}/models", gw.base_url())).await;
     assert_eq!(status, 200);
-    let ids: Vec<&str> = v["data"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|m| m["id"].as_str())
-        .collect();
+    let ids = data_ids(&v);
     assert_eq!(ids, ["claude-test", "claude-other"]);
     let listing = &hits.to("/v1/models")[0];
     assert_eq!(listing.header("x-api-key"), Some("sk-ant-test-secret"));
@@ -385,4 +380,48 @@ async fn models_are_discovered_and_responses_reach_anthropic_through_chat() {
     );
     assert_eq!(completed["response"]["usage"]["output_tokens"], 57);
     assert_eq!(hits.to("/v1/messages")[0].json()["stream"], true);
+}
+
+#[tokio::test]
+async fn model_discovery_reads_every_page() {
+    // Three pages of two models; each page after the first is asked for with the last id before it.
+    let (base, hits) = recording_upstream(|hit| {
+        let after = hit
+            .query
+            .as_deref()
+            .unwrap_or("")
+            .split('&')
+            .find_map(|p| p.strip_prefix("after_id="))
+            .map(str::to_owned);
+        let (ids, more) = match after.as_deref() {
+            None => (["claude-a", "claude-b"], true),
+            Some("claude-b") => (["claude-c", "claude-d"], true),
+            Some("claude-d") => (["claude-e", "claude-f"], false),
+            Some(_) => return json_response(400, &json!({"type": "error", "error": {"type": "invalid_request_error", "message": "bad after_id"}})),
+        };
+        let data: Vec<Value> = ids.iter().map(|id| json!({"type": "model", "id": id})).collect();
+        json_response(200, &json!({"data": data, "has_more": more, "first_id": ids[0], "last_id": ids[1]}))
+    })
+    .await;
+    let gw = gateway(&config(&base, "")).await;
+    let (status, v) = get_json(&format!("{}/models", gw.base_url())).await;
+    assert_eq!(status, 200);
+    let ids = data_ids(&v);
+    assert_eq!(
+        ids,
+        ["claude-a", "claude-b", "claude-c", "claude-d", "claude-e", "claude-f"]
+    );
+    let queries: Vec<String> = hits
+        .to("/v1/models")
+        .iter()
+        .map(|h| h.query.clone().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        queries,
+        [
+            "limit=1000",
+            "limit=1000&after_id=claude-b",
+            "limit=1000&after_id=claude-d"
+        ]
+    );
 }

@@ -11,12 +11,7 @@ async fn lists_the_preset_models_and_retrieves_one() {
     let (status, body) = get_json(&format!("{}/models", gw.base_url())).await;
     assert_eq!(status, 200);
     assert_eq!(body["object"], "list");
-    let ids: Vec<&str> = body["data"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|m| m["id"].as_str())
-        .collect();
+    let ids = data_ids(&body);
     for id in [
         "mock-gpt-3.5-turbo",
         "mock-davinci-002",

@@ -213,12 +213,7 @@ async fn ollama_discovers_with_api_tags_and_chats_on_v1_from_either_base_url() {
         ))
         .await;
         let (_, models) = get_json(&format!("{}/models", gw.base_url())).await;
-        let ids: Vec<&str> = models["data"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|m| m["id"].as_str())
-            .collect();
+        let ids = data_ids(&models);
         assert_eq!(
             ids,
             ["llama3.2:latest", "qwen2.5:7b"],

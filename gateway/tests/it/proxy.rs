@@ -119,12 +119,7 @@ async fn provider_prefix_is_stripped_and_discovery_lists_upstream_models() {
     let gw = gateway(&proxy_config(&base, "")).await;
     // Discovery (no static list): the upstream's models appear in /v1/models.
     let (_, models) = get_json(&format!("{}/models", gw.base_url())).await;
-    let ids: Vec<&str> = models["data"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|m| m["id"].as_str())
-        .collect();
+    let ids = data_ids(&models);
     assert_eq!(ids, vec!["up-model"]);
     let (s, v) = post_json(&format!("{}/chat/completions", gw.base_url()),
         &json!({"model": "up:some-other-model", "messages": [{"role": "user", "content": "x"}], "stream_options": {"include_usage": true}})).await;

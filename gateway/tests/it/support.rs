@@ -48,6 +48,16 @@ pub async fn post_json(url: &str, body: &Value) -> (u16, Value) {
     )
 }
 
+/// The `id`s of a list answer's `data` (`/v1/models` and the like), in order.
+pub fn data_ids(list: &Value) -> Vec<&str> {
+    list["data"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m["id"].as_str())
+        .collect()
+}
+
 pub async fn get_json(url: &str) -> (u16, Value) {
     let r = client()
         .get(url)
