@@ -7,8 +7,9 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -38,6 +39,7 @@ pub fn routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/health/stream", get(health_stream))
         .route("/system", get(system))
         .route("/discover", get(discover))
+        .route("/session", post(start_session).delete(end_session))
         .merge(crate::snippets::routes())
         .layer(middleware::from_fn_with_state(
             state,
@@ -51,6 +53,29 @@ fn body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, GatewayError>
         return crate::wire::typed(b"{}");
     }
     crate::wire::typed(bytes)
+}
+
+/// `POST /admin/session`: the credential this request passed the guard with (the admin token or an
+/// admin key, in `Authorization`) becomes the HttpOnly admin cookie, so the dashboard of a gateway
+/// that listens beyond loopback can use the admin API's event streams too (EventSource cannot send
+/// headers). Without keys no credential is needed and none is set.
+async fn start_session(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    let credential = crate::auth::presented_key(&headers)
+        .filter(|k| !state.keys.is_empty() && state.keys.check_admin(k));
+    if let Some(cookie) = credential.and_then(|k| crate::auth::admin_cookie(Some(k))) {
+        response.headers_mut().insert(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+/// `DELETE /admin/session`: forgets the cookie (the tab's own copy of the token is the page's to drop).
+async fn end_session() -> Response {
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    if let Some(cookie) = crate::auth::admin_cookie(None) {
+        response.headers_mut().insert(header::SET_COOKIE, cookie);
+    }
+    response
 }
 
 fn key_json(record: &crate::keys::KeyRecord) -> Value {

@@ -25,6 +25,17 @@ pub struct ClientKey(pub String);
 /// Name of the dashboard's admin session cookie.
 pub const ADMIN_COOKIE: &str = "sb_admin";
 
+/// The `Set-Cookie` value that carries `credential` as the admin session: readable by no script
+/// (HttpOnly), sent only by pages of the gateway's own site (SameSite=Strict) and only to the admin
+/// API (Path=/admin), gone when the browser closes. `None` ends the session.
+pub fn admin_cookie(credential: Option<&str>) -> Option<HeaderValue> {
+    let text = match credential {
+        Some(value) => format!("{ADMIN_COOKIE}={value}; Path=/admin; HttpOnly; SameSite=Strict"),
+        None => format!("{ADMIN_COOKIE}=; Path=/admin; HttpOnly; SameSite=Strict; Max-Age=0"),
+    };
+    HeaderValue::from_str(&text).ok()
+}
+
 /// The credential a request presents: `Authorization: Bearer …`, `x-api-key` or `api-key`.
 pub fn presented_key(headers: &HeaderMap) -> Option<&str> {
     let bearer = headers

@@ -15,7 +15,9 @@
 //! machine), the page comes with `sb_admin` = the admin token (HttpOnly, SameSite=Strict, Path=/admin).
 //! The dashboard's admin calls then pass the admin guard once gateway keys exist, without the user
 //! handling the token; a web page elsewhere can neither read the cookie nor make the browser send it
-//! (SameSite=Strict, and the guard refuses foreign origins anyway).
+//! (SameSite=Strict, and the guard refuses foreign origins anyway). A gateway listening beyond loopback
+//! sends no cookie with the page: the user signs in with the admin token, and `POST /admin/session`
+//! turns it into the same cookie (`admin.rs`).
 
 use std::sync::Arc;
 
@@ -92,12 +94,7 @@ async fn page(state: &AppState) -> Response {
     };
     let mut r = file("index.html", index.contents(), "no-cache");
     if state.server.host.is_loopback() {
-        let cookie = format!(
-            "{}={}; Path=/admin; HttpOnly; SameSite=Strict",
-            crate::auth::ADMIN_COOKIE,
-            state.keys.admin_token().expose()
-        );
-        if let Ok(v) = HeaderValue::from_str(&cookie) {
+        if let Some(v) = crate::auth::admin_cookie(Some(state.keys.admin_token().expose())) {
             r.headers_mut().insert(header::SET_COOKIE, v);
         }
     }

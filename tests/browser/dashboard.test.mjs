@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
-import { tmpdir } from "node:os";
+import { networkInterfaces, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
@@ -315,6 +315,57 @@ test("in a browser there is no Stop button (only the desktop window can stop the
   await go("overview");
   await page.locator('[data-testid="theme-toggle"]').waitFor();
   assert.equal(await page.locator('[data-testid="stop-gateway"]').count(), 0);
+});
+
+/** An IPv4 address of this machine that is not loopback, if it has one. */
+function lanAddress() {
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
+  }
+  return null;
+}
+
+test("reached beyond loopback, the dashboard signs in with the admin token and its live streams work", async (t) => {
+  const ip = lanAddress();
+  if (!ip) {
+    t.skip("this machine has no non-loopback IPv4 address");
+    return;
+  }
+  // A second gateway: a key is made while it listens on loopback (a wider bind needs one), then it
+  // listens on the LAN address, where its page comes without the admin cookie.
+  const port = await freePort();
+  const data = join(tmp, "lan-data");
+  const config = (host) => `[server]\nhost = "${host}"\nport = ${port}\ndata_dir = "${data}"\n`;
+  const start = async (host) => {
+    writeFileSync(join(tmp, "lan.toml"), config(host));
+    const gw = spawn(bin, ["serve", "--config", join(tmp, "lan.toml")], { stdio: "ignore" });
+    await waitFor(async () => (await fetch(`http://${host}:${port}/health`)).ok, `the gateway on ${host}:${port}`);
+    return gw;
+  };
+  let gw = await start("127.0.0.1");
+  const made = await fetch(`http://127.0.0.1:${port}/admin/auth/keys`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "lan" }) });
+  assert.equal(made.status, 201);
+  gw.kill("SIGTERM");
+  await new Promise((r) => gw.on("exit", r));
+  gw = await start(ip);
+  const lan = await context.newPage();
+  try {
+    await lan.goto(`http://${ip}:${port}/ui/`);
+    await lan.getByText("The gateway needs its admin token").waitFor();
+    await lan.fill('input[type="password"]', readFileSync(join(data, "admin-token"), "utf8").trim());
+    await lan.click('button[type="submit"]');
+    // Signed in: the page starts again, and the health stream (an EventSource, so cookie only) opens.
+    await lan.waitForSelector('[data-testid="gateway-state"][title="live updates on"]', { timeout: 15000 });
+    assert.equal(await lan.getByText("The gateway needs its admin token").count(), 0);
+    if (logsAvailable) {
+      await lan.click('[data-testid="nav-logs"]');
+      await lan.waitForSelector('[data-testid="live-state"].on', { timeout: 15000 });
+    }
+    await lan.screenshot({ path: join(artifacts, "lan-signed-in.png") });
+  } finally {
+    await lan.close();
+    gw.kill("SIGTERM");
+  }
 });
 
 test("the light theme renders and sticks", async () => {

@@ -58,8 +58,10 @@ export function withQuery(path: string, query?: Query): string {
   return s ? `${path}?${s}` : path;
 }
 
-/** The admin token typed in by the user, for a gateway that sets no cookie (one listening beyond
- * loopback): kept for this tab only. On loopback the HttpOnly cookie does the job and this stays empty. */
+/** The admin token typed in by the user, for a gateway that sets no cookie with the page (one listening
+ * beyond loopback): kept for this tab, and turned into the HttpOnly cookie at sign-in
+ * (`api.startSession`) for what cannot send headers. On loopback the page's cookie does the job and
+ * this stays empty. */
 const TOKEN_KEY = "switchboard.admin-token";
 
 export function adminToken(): string | null {
@@ -113,6 +115,9 @@ const get = <T>(path: string, query?: Query) => request<T>("GET", path, undefine
 const enc = encodeURIComponent;
 
 export const api = {
+  /** Makes the admin token sent with this request the HttpOnly session cookie, which the event
+   * streams (EventSource sends no headers) and downloads then carry. */
+  startSession: () => request<void>("POST", "/admin/session"),
   health: () => get<Health>("/admin/health"),
   system: () => get<SystemInfo>("/admin/system"),
   config: () => get<GatewayConfig>("/admin/config"),

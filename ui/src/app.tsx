@@ -5,7 +5,7 @@ import { useEffect, useState } from "preact/hooks";
 import { hrefOf, navigate, onLinkClick, useLocation, type Page } from "./router";
 import { SharedProvider, useShared } from "./state";
 import { CopyButton, Field, Icon, Kbd, Modal, Toasts, toast, val } from "./components/ui";
-import { ApiError, setAdminToken } from "./api";
+import { api, ApiError, setAdminToken } from "./api";
 import { commandError, desktopBridge, stopGateway } from "./desktop";
 import { Overview } from "./pages/overview";
 import { Providers } from "./pages/providers";
@@ -187,12 +187,21 @@ function SignIn() {
   const submit = async (e: Event) => {
     e.preventDefault();
     setAdminToken(token.trim());
+    try {
+      // The token becomes the session cookie, which the live streams (refused before, and an
+      // EventSource that was refused does not retry) and downloads need: start the page again.
+      await api.startSession();
+      window.location.reload();
+      return;
+    } catch {
+      // a wrong token: the calls below fail again and this dialog stays
+    }
     await Promise.all([reloadHealth(), reloadConfig()]);
   };
   return (
     <Modal title="The gateway needs its admin token" onClose={() => undefined}>
       <form class="form" onSubmit={submit}>
-        <p>Gateway keys are on and this page was not opened on the gateway's own machine address, so the dashboard has no session. Paste the admin token from the file <code>admin-token</code> in the gateway's data directory (<code>~/.local/share/switchboard</code> on Linux), or an admin key. It is kept for this tab only.</p>
+        <p>Gateway keys are on and this page was not opened on the gateway's own machine address, so the dashboard has no session. Paste the admin token from the file <code>admin-token</code> in the gateway's data directory (<code>~/.local/share/switchboard</code> on Linux), or an admin key. It is kept for this browser session.</p>
         <Field label="Admin token">
           <input type="password" value={token} onInput={(e) => setToken(val(e))} required autoComplete="off" />
         </Field>

@@ -180,3 +180,79 @@ async fn models_name_the_provider_that_serves_them() {
         .iter()
         .any(|m| m["id"] == "mock-gpt-3.5-turbo" && m["provider"] == "mock"));
 }
+
+#[tokio::test]
+async fn signing_in_turns_the_admin_token_into_the_session_cookie_for_event_streams() {
+    // What the dashboard of a gateway listening beyond loopback does: its page brings no cookie, the
+    // user types the admin token, and POST /admin/session makes it the HttpOnly cookie, which the
+    // browser's EventSource then sends (it cannot send an Authorization header).
+    let dir = temp_dir("dashboard-session");
+    let (gw, _) = file_gateway("", &dir).await;
+    let base = format!("http://{}", gw.local_addr());
+    let (status, _) = post_json(
+        &format!("{base}/admin/auth/keys"),
+        &serde_json::json!({"name": "t"}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let token = std::fs::read_to_string(dir.join("admin-token"))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .trim()
+        .to_owned();
+    let session = |auth: Option<String>| {
+        let mut r = client().post(format!("{base}/admin/session"));
+        if let Some(a) = auth {
+            r = r.header("authorization", a);
+        }
+        r.send()
+    };
+
+    let refused = session(None).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(refused.status(), 401, "no credential, no session");
+    let wrong = session(Some("Bearer sk-not-the-token".into()))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(wrong.status(), 401);
+
+    let started = session(Some(format!("Bearer {token}")))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(started.status(), 204);
+    let cookie = started.headers()["set-cookie"]
+        .to_str()
+        .unwrap_or("")
+        .to_owned();
+    assert!(
+        cookie.starts_with(&format!("sb_admin={token};"))
+            && cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Strict")
+            && cookie.contains("Path=/admin"),
+        "{cookie}"
+    );
+    let pair = cookie.split(';').next().unwrap_or("").to_owned();
+    let stream = client()
+        .get(format!("{base}/admin/health/stream"))
+        .header("cookie", &pair)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(stream.status(), 200);
+    assert!(stream.headers()["content-type"]
+        .to_str()
+        .unwrap_or("")
+        .starts_with("text/event-stream"));
+    drop(stream);
+
+    let ended = client()
+        .delete(format!("{base}/admin/session"))
+        .header("cookie", &pair)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(ended.status(), 204);
+    let cleared = ended.headers()["set-cookie"].to_str().unwrap_or("");
+    assert!(
+        cleared.starts_with("sb_admin=;") && cleared.contains("Max-Age=0"),
+        "{cleared}"
+    );
+}
