@@ -111,12 +111,17 @@ pub fn grant_dashboard<R: Runtime>(app: &AppHandle<R>, url: &Url) {
 
 /// Points an open window at the page `status` calls for.
 pub fn follow<R: Runtime>(app: &AppHandle<R>, status: &Status) {
+    show(app, &page_for(status));
+}
+
+/// Points an open window at `page`, granting the dashboard its commands before it gets there.
+fn show<R: Runtime>(app: &AppHandle<R>, page: &Page) {
     let Some(window) = app.get_webview_window(MAIN) else {
         return;
     };
     let Ok(current) = window.url() else { return };
-    if let Some(url) = navigation(&current, &page_for(status)) {
-        if let Page::Dashboard(dashboard) = &page_for(status) {
+    if let Some(url) = navigation(&current, page) {
+        if let Page::Dashboard(dashboard) = page {
             grant_dashboard(app, dashboard);
         }
         if let Err(e) = window.navigate(url) {
@@ -167,15 +172,7 @@ pub fn on_close_requested(quitting: bool) -> CloseAction {
 /// Moves an open window off the dashboard (to the shell page) before the gateway stops: the
 /// dashboard's live streams would otherwise hold the shutdown for its whole grace period.
 pub fn leave_dashboard<R: Runtime>(app: &AppHandle<R>) {
-    let Some(window) = app.get_webview_window(MAIN) else {
-        return;
-    };
-    let Ok(current) = window.url() else { return };
-    if let Some(url) = navigation(&current, &Page::Shell) {
-        if let Err(e) = window.navigate(url) {
-            tracing::warn!("could not switch the window's page: {e}");
-        }
-    }
+    show(app, &Page::Shell);
 }
 
 /// Shows the window, building it if it was closed (or never opened).

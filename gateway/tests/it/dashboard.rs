@@ -71,9 +71,12 @@ async fn ui_paths_serve_the_page_and_assets_with_the_right_caching() {
     assert_eq!(no_slash.headers()["location"], "/ui/");
 }
 
-#[tokio::test]
-async fn the_page_brings_the_admin_cookie_that_passes_the_guard_once_keys_exist() {
-    let dir = temp_dir("dashboard-cookie");
+/// A gateway with its data in a fresh directory and one gateway key, so the admin API needs the admin
+/// token (the file `admin-token` there); returns it, its base URL and the directory.
+async fn gateway_with_a_key(
+    name: &str,
+) -> (switchboard_gateway::Gateway, String, std::path::PathBuf) {
+    let dir = temp_dir(name);
     let (gw, _) = file_gateway("", &dir).await;
     let base = format!("http://{}", gw.local_addr());
     let (status, _) = post_json(
@@ -82,6 +85,12 @@ async fn the_page_brings_the_admin_cookie_that_passes_the_guard_once_keys_exist(
     )
     .await;
     assert_eq!(status, 201);
+    (gw, base, dir)
+}
+
+#[tokio::test]
+async fn the_page_brings_the_admin_cookie_that_passes_the_guard_once_keys_exist() {
+    let (_gw, base, _dir) = gateway_with_a_key("dashboard-cookie").await;
     let (status, _) = get_json(&format!("{base}/admin/config")).await;
     assert_eq!(status, 401, "keys exist: the admin API needs a credential");
     let page = client()
@@ -186,15 +195,7 @@ async fn signing_in_turns_the_admin_token_into_the_session_cookie_for_event_stre
     // What the dashboard of a gateway listening beyond loopback does: its page brings no cookie, the
     // user types the admin token, and POST /admin/session makes it the HttpOnly cookie, which the
     // browser's EventSource then sends (it cannot send an Authorization header).
-    let dir = temp_dir("dashboard-session");
-    let (gw, _) = file_gateway("", &dir).await;
-    let base = format!("http://{}", gw.local_addr());
-    let (status, _) = post_json(
-        &format!("{base}/admin/auth/keys"),
-        &serde_json::json!({"name": "t"}),
-    )
-    .await;
-    assert_eq!(status, 201);
+    let (_gw, base, dir) = gateway_with_a_key("dashboard-session").await;
     let token = std::fs::read_to_string(dir.join("admin-token"))
         .unwrap_or_else(|e| panic!("{e}"))
         .trim()
